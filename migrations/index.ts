@@ -1,0 +1,4 @@
+import { InitialSchema1764300000000 } from './1764300000000-InitialSchema';
+
+/** Every migration, oldest first. Add new ones here as well as in this folder. */
+export const MIGRATIONS = [InitialSchema1764300000000];

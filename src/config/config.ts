@@ -1,0 +1,290 @@
+import path from 'node:path';
+import { DEFAULT_IMAGES } from './default-images';
+import { parseDuration, formatDuration } from './duration';
+import { ImageName, ImageNameError, parseImageName } from '../shared/image-name';
+
+export type StartupScrape = 'due' | 'always';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** One bad environment variable: its name, the value given and what is accepted. */
+export interface ConfigProblem {
+  variable: string;
+  value: string;
+  expected: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(describeProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function describeProblem(p: ConfigProblem): string {
+  return `invalid configuration: ${p.variable}=${JSON.stringify(p.value)}: expected ${p.expected}`;
+}
+
+export interface ScraperConfig {
+  /** Whether this process schedules scrapes (`DOCKER_SCRAPER_ENABLED`). */
+  enabled: boolean;
+  /** The configured image list: `DOCKER_SCRAPER_IMAGES`, or the default list. */
+  images: ImageName[];
+  /** Where {@link images} came from. */
+  imagesSource: 'DEFAULT' | 'CONFIG';
+  maxTags: number;
+  intervalMs: number;
+  concurrency: number;
+  onStartup: StartupScrape;
+  /** How long a claim on an image (and a run) lives without a heartbeat. */
+  leaseMs: number;
+  /** How often this process renews its claims. */
+  heartbeatMs: number;
+  /** How often an idle process looks for due or joinable runs. */
+  pollMs: number;
+  /** On SIGTERM, how long in-flight images may take to finish before they are abandoned. */
+  shutdownGraceMs: number;
+}
+
+export interface DockerHubConfig {
+  url: string;
+  username?: string;
+  token?: string;
+  /** Timeout for connecting, for the response headers, and between body chunks. */
+  timeoutMs: number;
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  /** Backoff base; attempt n waits a random time in [0, base·2ⁿ⁻¹] (full jitter), capped. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Longest a rate-limit pause may last before the request fails instead. */
+  maxRateLimitWaitMs: number;
+  maxBodyBytes: number;
+  userAgent: string;
+}
+
+export interface GraphQLLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxBatch: number;
+  maxBodyBytes: number;
+  introspection: boolean;
+  landingPage: boolean;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  /** PostgreSQL URL, or undefined for the embedded server. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  dataDir: string;
+  /** `CATALOG_ADMIN_TOKEN`; undefined → generated once and stored in {@link dataDir}. */
+  adminToken?: string;
+  logLevel: LogLevel;
+  dockerHub: DockerHubConfig;
+  scraper: ScraperConfig;
+  graphql: GraphQLLimits;
+}
+
+export const VERSION = '0.1.0';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads every setting from the environment once, validates all of them and returns a
+ * frozen {@link Config}; every bad value is reported together in one {@link ConfigError}.
+ * An empty variable counts as unset.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: ConfigProblem[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const bad = (variable: string, value: string, expected: string): undefined => {
+    problems.push({ variable, value, expected });
+    return undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      bad(name, raw, `a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const v = raw.toLowerCase();
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    bad(name, raw, '"true" or "false"');
+    return fallback;
+  };
+  const duration = (name: string, fallback: number, minMs: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < minMs) {
+      bad(name, raw, `a duration of at least ${formatDuration(minMs)}, such as 90s, 15m, 2h or 1h30m`);
+      return fallback;
+    }
+    return ms;
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      bad(name, raw, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+      return fallback;
+    }
+    return raw as T;
+  };
+  const httpUrl = (name: string, fallback: string): string => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    try {
+      const u = new URL(raw);
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '' && !u.search && !u.hash) {
+        return raw.replace(/\/+$/, '');
+      }
+    } catch {
+      /* reported below */
+    }
+    bad(name, raw, 'an http:// or https:// base URL such as https://hub.docker.com');
+    return fallback;
+  };
+
+  const production = get('NODE_ENV') === 'production';
+
+  // --- database
+  let databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(databaseUrl);
+      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      // The value may hold a password: show its shape, not its secret.
+      databaseUrl = bad('DATABASE_URL', redactUrl(databaseUrl), 'a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
+    }
+  }
+
+  // --- images
+  let images: ImageName[] = DEFAULT_IMAGES.map((n) => parseImageName(n));
+  let imagesSource: 'DEFAULT' | 'CONFIG' = 'DEFAULT';
+  const rawImages = get('DOCKER_SCRAPER_IMAGES');
+  if (rawImages !== undefined) {
+    const parsed = new Map<string, ImageName>();
+    for (const entry of rawImages.split(',')) {
+      if (entry.trim() === '') continue;
+      try {
+        const image = parseImageName(entry);
+        if (!parsed.has(image.name)) parsed.set(image.name, image);
+      } catch (e) {
+        const reason = e instanceof ImageNameError ? `${JSON.stringify(e.input.trim())}: ${e.reason}` : String(e);
+        bad('DOCKER_SCRAPER_IMAGES', rawImages, `a comma-separated list of Docker Hub images ("name" or "org/name"); ${reason}`);
+      }
+    }
+    if (parsed.size === 0 && !problems.some((p) => p.variable === 'DOCKER_SCRAPER_IMAGES')) {
+      bad('DOCKER_SCRAPER_IMAGES', rawImages, 'at least one image name');
+    }
+    images = [...parsed.values()];
+    imagesSource = 'CONFIG';
+  }
+
+  // --- interval: the duration form wins over hours
+  const intervalHours = int('DOCKER_SCRAPER_INTERVAL_H', 24, 1, 8760);
+  const intervalMs = duration('DOCKER_SCRAPER_INTERVAL', intervalHours * 3_600_000, 1_000);
+
+  const leaseMs = duration('DOCKER_SCRAPER_LEASE', 30_000, 2_000);
+  const heartbeatMs = duration('DOCKER_SCRAPER_HEARTBEAT', Math.max(500, Math.floor(leaseMs / 3)), 100);
+  if (heartbeatMs >= leaseMs) {
+    bad('DOCKER_SCRAPER_HEARTBEAT', formatDuration(heartbeatMs), `a duration shorter than the lease (${formatDuration(leaseMs)})`);
+  }
+
+  const config: Config = {
+    port: int('PORT', 4000, 0, 65535),
+    host: get('HOST') ?? '0.0.0.0',
+    production,
+    databaseUrl,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 2, 200),
+    dataDir: path.resolve(get('CATALOG_DATA_DIR') ?? './.data'),
+    adminToken: adminToken(get('CATALOG_ADMIN_TOKEN'), bad),
+    logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    dockerHub: {
+      url: httpUrl('DOCKER_HUB_URL', 'https://hub.docker.com'),
+      username: get('DOCKER_HUB_USERNAME'),
+      token: get('DOCKER_HUB_TOKEN'),
+      timeoutMs: duration('DOCKER_HUB_TIMEOUT', 30_000, 100),
+      maxAttempts: int('DOCKER_HUB_MAX_ATTEMPTS', 5, 1, 20),
+      retryBaseMs: duration('DOCKER_HUB_RETRY_BASE', 500, 1),
+      retryMaxMs: duration('DOCKER_HUB_RETRY_MAX', 30_000, 1),
+      maxRateLimitWaitMs: duration('DOCKER_HUB_MAX_RATE_LIMIT_WAIT', 15 * 60_000, 1_000),
+      maxBodyBytes: int('DOCKER_HUB_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      userAgent: `catalog-sync/${VERSION} (+https://github.com/catalog-sync; Docker Hub catalog mirror) node/${process.versions.node}`,
+    },
+    scraper: {
+      enabled: bool('DOCKER_SCRAPER_ENABLED', true),
+      images,
+      imagesSource,
+      maxTags: int('DOCKER_SCRAPER_MAX_TAGS', 10, 1, 10_000),
+      intervalMs,
+      concurrency: int('DOCKER_SCRAPER_CONCURRENCY', 4, 1, 64),
+      onStartup: oneOf<StartupScrape>('DOCKER_SCRAPER_ON_STARTUP', 'due', ['due', 'always']),
+      leaseMs,
+      heartbeatMs,
+      pollMs: duration('DOCKER_SCRAPER_POLL', 5_000, 50),
+      shutdownGraceMs: duration("SHUTDOWN_GRACE", 10_000, 1),
+    },
+    graphql: {
+      maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),
+      maxCost: int('GRAPHQL_MAX_COST', 10_000, 10, 10_000_000),
+      maxAliases: int('GRAPHQL_MAX_ALIASES', 50, 1, 1_000),
+      maxRootFields: int('GRAPHQL_MAX_ROOT_FIELDS', 50, 1, 1_000),
+      maxBatch: int('GRAPHQL_MAX_BATCH', 10, 1, 100),
+      maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      introspection: bool('GRAPHQL_INTROSPECTION', !production),
+      landingPage: bool('GRAPHQL_SANDBOX', !production),
+    },
+  };
+
+  const user = config.dockerHub.username;
+  const token = config.dockerHub.token;
+  if ((user === undefined) !== (token === undefined)) {
+    const [given, missing] = user === undefined ? ['DOCKER_HUB_TOKEN', 'DOCKER_HUB_USERNAME'] : ['DOCKER_HUB_USERNAME', 'DOCKER_HUB_TOKEN'];
+    bad(missing, '', `to be set together with ${given} (both, or neither)`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function adminToken(raw: string | undefined, bad: (v: string, value: string, expected: string) => undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length < 16 || /\s/.test(raw)) {
+    return bad('CATALOG_ADMIN_TOKEN', '<hidden>', 'a secret of at least 16 characters without white space (or unset, to generate one)');
+  }
+  return raw;
+}
+
+function redactUrl(raw: string): string {
+  return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}

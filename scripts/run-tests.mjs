@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Runs the compiled tests (dist/test/**/*.test.js) with node:test against a real PostgreSQL:
+// DATABASE_URL when set (its user needs CREATEDB: each test file gets its own database),
+// otherwise an embedded server started here in a temporary directory and removed afterwards.
+// Usage: node scripts/run-tests.mjs [name filter ...]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const filters = process.argv.slice(2);
+
+function findTests(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return findTests(p);
+    return e.name.endsWith('.test.js') ? [p] : [];
+  });
+}
+
+const files = findTests(path.join(root, 'dist', 'test'))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files found under dist/test (run `npm run build` first)');
+  process.exit(1);
+}
+
+let adminUrl = process.env.DATABASE_URL;
+let embedded;
+let tmp;
+if (!adminUrl) {
+  const { startEmbeddedPostgres } = await import(path.join(root, 'dist/src/database/embedded.js'));
+  const { createLogger } = await import(path.join(root, 'dist/src/shared/logger.js'));
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-sync-test-'));
+  fs.chmodSync(tmp, 0o755);
+  const started = Date.now();
+  embedded = await startEmbeddedPostgres({ dataDir: tmp, logger: createLogger('warn'), database: 'postgres' });
+  adminUrl = embedded.url;
+  console.error(`embedded PostgreSQL for the tests on port ${embedded.port} (${Date.now() - started} ms)`);
+}
+
+const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, Math.min(4, os.availableParallelism())));
+const child = spawn(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, DATABASE_URL: '', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+  },
+);
+const stopChild = (signal) => child.kill(signal);
+process.on('SIGINT', stopChild);
+process.on('SIGTERM', stopChild);
+const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+if (embedded) {
+  await embedded.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(code);

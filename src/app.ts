@@ -1,0 +1,144 @@
+import 'reflect-metadata';
+import type { DataSource } from 'typeorm';
+import type { ApolloServer } from '@apollo/server';
+import { Config } from './config/config';
+import { createLogger, Logger } from './shared/logger';
+import { createDataSource, runMigrations } from './database/data-source';
+import { Db } from './database/db';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded';
+import { MIGRATIONS } from '../migrations';
+import { CatalogService } from './catalog/catalog.service';
+import { TrackingService } from './tracking/tracking.service';
+import { ScrapeRunService } from './scraping/runs/scrape-run.service';
+import { resolveAdminToken } from './auth/admin-token';
+import { buildAppSchema } from './graphql/schema';
+import { createApollo } from './graphql/apollo';
+import { createContext, GraphQLContext } from './graphql/context';
+import type { Services } from './graphql/services';
+import { RunningHttpServer, startHttpServer } from './http/server';
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  dataSource: DataSource;
+  db: Db;
+  services: Services;
+  http: RunningHttpServer;
+  /** Base URL of the HTTP server, e.g. `http://localhost:4000`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Skip the HTTP server (the scrape command needs only the database and the engine). */
+  http?: boolean;
+}
+
+/** Everything a process needs, in order: database → migrations → image list → schema → HTTP. */
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const cleanup: (() => Promise<void>)[] = [];
+  const step = (name: string, extra: Record<string, unknown> = {}) => logger.info({ step: name, ...extra }, name);
+  try {
+    let url = config.databaseUrl;
+    let embedded: EmbeddedDatabase | undefined;
+    if (!url) {
+      step('embedded-postgres', { dataDir: config.dataDir });
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+      cleanup.unshift(() => embedded!.stop());
+      url = embedded.url;
+      logger.info({ step: 'embedded-postgres', port: embedded.port }, 'embedded PostgreSQL is running');
+    }
+
+    step('database', { url: redact(url) });
+    const dataSource = createDataSource({ url, poolSize: config.databasePoolSize, logger });
+    await dataSource.initialize();
+    cleanup.unshift(() => dataSource.destroy());
+
+    step('migrations');
+    await runMigrations(dataSource, logger);
+
+    const db = Db.fromDataSource(dataSource);
+    const services: Services = {
+      config,
+      catalog: new CatalogService(db),
+      tracking: new TrackingService(db, config.scraper.maxTags, logger),
+      runs: new ScrapeRunService(db),
+    };
+    await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
+
+    const admin = await resolveAdminToken(config.adminToken, config.dataDir, logger);
+
+    step('graphql-schema');
+    const schema = await buildAppSchema();
+    const apollo: ApolloServer<GraphQLContext> = createApollo({ schema, logger, limits: config.graphql });
+    await apollo.start();
+    cleanup.unshift(() => apollo.stop());
+
+    step('http', { port: config.port, host: config.host });
+    const server = await startHttpServer(
+      {
+        apollo,
+        logger,
+        maxBodyBytes: config.graphql.maxBodyBytes,
+        maxBatch: config.graphql.maxBatch,
+        landingPage: config.graphql.landingPage,
+        context: async ({ requestId, logger: requestLogger, authorization }) =>
+          createContext({ requestId, logger: requestLogger, services, isAdmin: admin.verify(authorization) }),
+        health: {
+          async ready() {
+            const names = MIGRATIONS.map((m) => new m().name);
+            const [row] = await withTimeout(
+              db.query<{ n: number }>('SELECT count(*)::int AS n FROM typeorm_migrations WHERE name = ANY($1::text[])', [names]),
+              2_000,
+              'the database did not answer within 2 s',
+            );
+            if (row.n !== names.length) throw new Error(`${names.length - row.n} migration(s) not applied`);
+            return { database: 'ok', migrations: names.length };
+          },
+        },
+      },
+      config.port,
+      config.host,
+    );
+    cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
+    logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
+
+    let closed: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      dataSource,
+      db,
+      services,
+      http: server,
+      url: server.url,
+      close: () => (closed ??= runCleanup(cleanup, logger)),
+    };
+  } catch (e) {
+    await runCleanup(cleanup, logger);
+    throw e;
+  }
+}
+
+async function runCleanup(steps: (() => Promise<void>)[], logger: Logger): Promise<void> {
+  for (const s of steps) {
+    try {
+      await s();
+    } catch (err) {
+      logger.warn({ err }, 'error during shutdown');
+    }
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}

@@ -1,0 +1,258 @@
+import { Db, likeContains, Params, UUID_RE } from '../database/db';
+import { decodeCursor, Keyset, Page, toPage } from '../graphql/connection';
+import { BadUserInputError } from '../graphql/errors';
+import { OrderDirection } from '../graphql/order';
+import { ImageNameError, parseImageName, dockerRef } from '../shared/image-name';
+import {
+  InstanceFilter,
+  InstanceOrder,
+  InstanceOrderField,
+  ResourceFilter,
+  ResourceOrder,
+  ResourceOrderField,
+} from './catalog.inputs';
+import { columnsFor, INSTANCE_COLUMNS, InstanceRow, RESOURCE_COLUMNS, toInstance, toResource } from './catalog.columns';
+import type { ProcessingInstance, ProcessingResource } from './catalog.types';
+
+type KeyType = 'text' | 'timestamptz' | 'bigint';
+interface SortSpec {
+  expr: string;
+  type: KeyType;
+}
+
+const RESOURCE_SORT: Record<ResourceOrderField, SortSpec> = {
+  [ResourceOrderField.NAME]: { expr: 'r.name', type: 'text' },
+  [ResourceOrderField.CREATED_AT]: { expr: 'r.created_at', type: 'timestamptz' },
+  [ResourceOrderField.UPDATED_AT]: { expr: 'r.updated_at', type: 'timestamptz' },
+  [ResourceOrderField.LAST_UPDATED]: { expr: `coalesce(r.upstream_last_updated, '-infinity'::timestamptz)`, type: 'timestamptz' },
+  [ResourceOrderField.PULL_COUNT]: { expr: 'r.pull_count', type: 'bigint' },
+  [ResourceOrderField.STAR_COUNT]: { expr: 'r.star_count', type: 'bigint' },
+};
+
+const INSTANCE_SORT: Record<InstanceOrderField, SortSpec> = {
+  [InstanceOrderField.LAST_UPDATED]: { expr: `coalesce(i.upstream_last_updated, '-infinity'::timestamptz)`, type: 'timestamptz' },
+  [InstanceOrderField.NAME]: { expr: 'i.name', type: 'text' },
+};
+
+const KEY_FORMAT: Record<KeyType, RegExp> = {
+  text: /^[\s\S]{0,1000}$/,
+  timestamptz: /^(-infinity|infinity|\d{4,}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?([+-]\d\d(:?\d\d){0,2}|Z)?)$/,
+  bigint: /^-?\d{1,19}$/,
+};
+
+export interface ResourceQuery {
+  first: number;
+  after?: string | null;
+  filter?: ResourceFilter | null;
+  orderBy?: ResourceOrder | null;
+  /** GraphQL fields of the node that are asked for; all when undefined. */
+  fields?: ReadonlySet<string>;
+}
+
+export interface InstanceQuery {
+  first: number;
+  after?: string | null;
+  filter?: InstanceFilter | null;
+  orderBy?: InstanceOrder | null;
+  fields?: ReadonlySet<string>;
+}
+
+const PEERLESS_SQL = `(i.creator_id = '' AND i.partnerships = '[]'::jsonb AND i.origin_ref <> '')`;
+
+/**
+ * Reads of the catalog. Every connection level is one SQL statement: the resources page is
+ * one, the instances of all resources on a page are one more (a LATERAL join per parent),
+ * and `totalCount` costs a count only when it is asked for.
+ */
+export class CatalogService {
+  constructor(private readonly db: Db) {}
+
+  async listResources(q: ResourceQuery): Promise<Page<ProcessingResource>> {
+    const order = q.orderBy ?? { field: ResourceOrderField.NAME, direction: OrderDirection.ASC };
+    const sort = RESOURCE_SORT[order.field];
+    const ordering = `resources:${order.field}:${order.direction}`;
+    const params = new Params();
+    const where = this.resourceFilterSql(q.filter, params);
+    if (q.after) where.push(keysetSql(sort, order.direction, 'r.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
+    const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+    const sql = `
+      SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, (${sort.expr})::text AS "_sortKey"
+      FROM processing_resource r
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${sort.expr} ${dir}, r.id ${dir}
+      LIMIT ${params.p(q.first + 1)}`;
+    const rows = await this.db.query<{ id: string; _sortKey: string | null }>(sql, params.values);
+    return toPage(rows, q.first, ordering, q.after, toResource, () => this.countResources(q.filter));
+  }
+
+  async countResources(filter?: ResourceFilter | null): Promise<number> {
+    const params = new Params();
+    const where = this.resourceFilterSql(filter, params);
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM processing_resource r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params.values,
+    );
+    return row.n;
+  }
+
+  async resourceById(id: string, fields?: ReadonlySet<string>): Promise<ProcessingResource | null> {
+    if (!UUID_RE.test(id)) return null;
+    return (await this.resourcesByIds([id], fields))[0] ?? null;
+  }
+
+  async resourcesByIds(ids: readonly string[], fields?: ReadonlySet<string>): Promise<ProcessingResource[]> {
+    const valid = ids.filter((id) => UUID_RE.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT ${columnsFor(RESOURCE_COLUMNS, fields)} FROM processing_resource r WHERE r.id = ANY($1::uuid[])`,
+      [valid],
+    );
+    return rows.map(toResource);
+  }
+
+  async resourcesByNames(names: readonly string[], fields?: ReadonlySet<string>): Promise<ProcessingResource[]> {
+    if (names.length === 0) return [];
+    const cols = columnsFor(RESOURCE_COLUMNS, fields && new Set([...fields, 'name']));
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT ${cols} FROM processing_resource r WHERE r.name = ANY($1::text[])`,
+      [names],
+    );
+    return rows.map(toResource);
+  }
+
+  /** Looks a resource up by id or by image name (either form); exactly one must be given. */
+  async findResource(id: string | null | undefined, name: string | null | undefined, fields?: ReadonlySet<string>) {
+    if ((id == null) === (name == null)) throw new BadUserInputError('Give exactly one of `id` and `name`.');
+    if (id != null) return this.resourceById(id, fields);
+    const canonical = imageNameArg('name', name!);
+    return (await this.resourcesByNames([canonical], fields))[0] ?? null;
+  }
+
+  async findInstance(id: string | null | undefined, ref: string | null | undefined, fields?: ReadonlySet<string>) {
+    if ((id == null) === (ref == null)) throw new BadUserInputError('Give exactly one of `id` and `ref`.');
+    const cols = columnsFor(INSTANCE_COLUMNS, fields);
+    if (id != null) {
+      if (!UUID_RE.test(id)) return null;
+      const [row] = await this.db.query<InstanceRow>(`SELECT ${cols} FROM processing_instance i WHERE i.id = $1`, [id]);
+      return row ? toInstance(row) : null;
+    }
+    const [row] = await this.db.query<InstanceRow>(`SELECT ${cols} FROM processing_instance i WHERE i.origin_ref = $1`, [
+      normalizeRef(ref!),
+    ]);
+    return row ? toInstance(row) : null;
+  }
+
+  /** One page of instances for each resource id, in one statement. */
+  async instancesOf(resourceIds: readonly string[], q: InstanceQuery): Promise<Page<ProcessingInstance>[]> {
+    const order = q.orderBy ?? { field: InstanceOrderField.LAST_UPDATED, direction: OrderDirection.DESC };
+    const sort = INSTANCE_SORT[order.field];
+    const ordering = `instances:${order.field}:${order.direction}`;
+    const params = new Params();
+    const ids = params.p(resourceIds);
+    const where = ['i.resource_id = p.rid', ...this.instanceFilterSql(q.filter, params)];
+    if (q.after) where.push(keysetSql(sort, order.direction, 'i.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
+    const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+    const sql = `
+      SELECT l.* FROM unnest(${ids}::uuid[]) AS p(rid)
+      CROSS JOIN LATERAL (
+        SELECT ${columnsFor(INSTANCE_COLUMNS, q.fields)}, p.rid AS "_parent", (${sort.expr})::text AS "_sortKey"
+        FROM processing_instance i
+        WHERE ${where.join(' AND ')}
+        ORDER BY ${sort.expr} ${dir}, i.id ${dir}
+        LIMIT ${params.p(q.first + 1)}
+      ) l`;
+    const rows = await this.db.query<InstanceRow & { _parent: string; _sortKey: string | null }>(sql, params.values);
+    const byParent = new Map<string, typeof rows>();
+    for (const row of rows) {
+      let list = byParent.get(row._parent);
+      if (!list) byParent.set(row._parent, (list = []));
+      list.push(row);
+    }
+    return resourceIds.map((rid) =>
+      toPage(byParent.get(rid) ?? [], q.first, ordering, q.after, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
+    );
+  }
+
+  /** How many instances each resource has that pass the filter, in one statement. */
+  async countInstancesOf(resourceIds: readonly string[], filter?: InstanceFilter | null): Promise<number[]> {
+    const params = new Params();
+    const ids = params.p(resourceIds);
+    const where = [`i.resource_id = ANY(${ids}::uuid[])`, ...this.instanceFilterSql(filter, params)];
+    const rows = await this.db.query<{ rid: string; n: number }>(
+      `SELECT i.resource_id AS rid, count(*)::int AS n FROM processing_instance i WHERE ${where.join(' AND ')} GROUP BY 1`,
+      params.values,
+    );
+    const counts = new Map(rows.map((r) => [r.rid, r.n]));
+    return resourceIds.map((id) => counts.get(id) ?? 0);
+  }
+
+  private resourceFilterSql(filter: ResourceFilter | null | undefined, params: Params): string[] {
+    const where: string[] = [];
+    if (!filter) return where;
+    if (filter.search != null && filter.search !== '') {
+      const p = params.p(likeContains(filter.search));
+      where.push(`(r.name ILIKE ${p} OR r.short_description ILIKE ${p})`);
+    }
+    if (filter.names != null) {
+      const names = filter.names.map((n, i) => imageNameArg(`filter.names[${i}]`, n));
+      where.push(`r.name = ANY(${params.p(names)}::text[])`);
+    }
+    if (filter.isDraft != null) where.push(`r.is_draft = ${params.p(filter.isDraft)}`);
+    if (filter.architecture != null) {
+      where.push(
+        `EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND i.platforms @> ${params.p(
+          JSON.stringify([{ architecture: filter.architecture }]),
+        )}::jsonb)`,
+      );
+    }
+    if (filter.peerless != null) {
+      where.push(`${filter.peerless ? '' : 'NOT '}EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND ${PEERLESS_SQL})`);
+    }
+    return where;
+  }
+
+  private instanceFilterSql(filter: InstanceFilter | null | undefined, params: Params): string[] {
+    const where: string[] = [];
+    if (!filter) return where;
+    if (filter.search != null && filter.search !== '') where.push(`i.name ILIKE ${params.p(likeContains(filter.search))}`);
+    if (filter.names != null) where.push(`i.name = ANY(${params.p(filter.names)}::text[])`);
+    if (filter.architecture != null) {
+      where.push(`i.platforms @> ${params.p(JSON.stringify([{ architecture: filter.architecture }]))}::jsonb`);
+    }
+    if (filter.peerless != null) where.push(filter.peerless ? PEERLESS_SQL : `NOT ${PEERLESS_SQL}`);
+    return where;
+  }
+}
+
+function keysetSql(sort: SortSpec, direction: OrderDirection, idExpr: string, keyset: Keyset, params: Params): string {
+  const op = direction === OrderDirection.DESC ? '<' : '>';
+  return `(${sort.expr}, ${idExpr}) ${op} (${params.p(keyset.key)}::${sort.type}, ${params.p(keyset.id)}::uuid)`;
+}
+
+function checkKeyset(sort: SortSpec, keyset: Keyset): Keyset {
+  if (keyset.key === null || !KEY_FORMAT[sort.type].test(keyset.key) || !UUID_RE.test(keyset.id)) {
+    throw BadUserInputError.field('after', 'not a cursor returned by this API');
+  }
+  return keyset;
+}
+
+/** `library/nginx` → `nginx`; a bad name is a BAD_USER_INPUT naming the argument. */
+export function imageNameArg(field: string, raw: string): string {
+  try {
+    return parseImageName(raw).name;
+  } catch (e) {
+    if (e instanceof ImageNameError) throw BadUserInputError.field(field, e.message);
+    throw e;
+  }
+}
+
+/** Accepts `docker.io/nginx:1.27`, `nginx:1.27`, `library/nginx:1.27` and `docker.io/library/nginx:1.27`. */
+export function normalizeRef(ref: string): string {
+  const m = /^(?:docker\.io\/|index\.docker\.io\/)?([^:@]+):([\w][\w.-]{0,127})$/.exec(ref.trim());
+  if (!m) return ref.trim();
+  try {
+    return dockerRef(parseImageName(m[1]), m[2]);
+  } catch {
+    return ref.trim();
+  }
+}

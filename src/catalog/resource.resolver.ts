@@ -1,0 +1,63 @@
+import { Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLContext } from '../graphql/context';
+import { selectedFields } from '../graphql/fields';
+import { argsKey } from '../graphql/loaders';
+import type { Page } from '../graphql/connection';
+import { InstancesArgs, ResourceLookupArgs, ResourcesArgs } from './catalog.inputs';
+import {
+  ProcessingInstance,
+  ProcessingInstanceConnection,
+  ProcessingResource,
+  ResourceConnection,
+} from './catalog.types';
+
+@Resolver(() => ProcessingResource)
+export class ResourceResolver {
+  @Query(() => ResourceConnection, { description: 'The catalog: a page of resources, filtered and ordered.' })
+  async resources(@Args() args: ResourcesArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.services.catalog.listResources({ ...args, fields: selectedFields(info, ['edges', 'node']) });
+  }
+
+  @Query(() => ProcessingResource, { nullable: true, description: 'One resource, by `id` or by image `name`; null when none matches.' })
+  async resource(@Args() args: ResourceLookupArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.services.catalog.findResource(args.id, args.name, selectedFields(info));
+  }
+
+  @FieldResolver(() => ProcessingInstanceConnection, { description: 'The tags of this resource (newest upstream update first by default).' })
+  async instances(
+    @Root() resource: ProcessingResource,
+    @Args() args: InstancesArgs,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Page<ProcessingInstance>> {
+    const fields = selectedFields(info, ['edges', 'node']);
+    const query = { first: args.first, after: args.after, filter: args.filter, orderBy: args.orderBy };
+    const key = `instances:${argsKey(query)}:${[...fields].sort().join(',')}`;
+    const page = await ctx.loaders
+      .get<Page<ProcessingInstance>>(key, (ids) => ctx.services.catalog.instancesOf(ids, { ...query, fields }))
+      .load(resource.id);
+    const countKey = `instanceCount:${argsKey(args.filter ?? null)}`;
+    return {
+      ...page,
+      totalCount: () =>
+        ctx.loaders.get<number>(countKey, (ids) => ctx.services.catalog.countInstancesOf(ids, args.filter)).load(resource.id),
+    };
+  }
+}
+
+@Resolver(() => ResourceConnection)
+export class ResourceConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many resources pass the filter, on all pages.' })
+  totalCount(@Root() page: Page<ProcessingResource>): Promise<number> {
+    return page.totalCount();
+  }
+}
+
+@Resolver(() => ProcessingInstanceConnection)
+export class InstanceConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many instances pass the filter, on all pages.' })
+  totalCount(@Root() page: Page<ProcessingInstance>): Promise<number> {
+    return page.totalCount();
+  }
+}

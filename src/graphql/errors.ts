@@ -1,0 +1,121 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import type { ValidationError } from 'class-validator';
+import type { Logger } from '../shared/logger';
+
+/** Every `extensions.code` a client can meet. The one place codes are defined. */
+export enum ErrorCode {
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  /** An abuse limit (depth, cost, aliases, batch size, body size) refused the request. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** A field of an input that was refused, and why. */
+export interface InvalidField {
+  field: string;
+  reason: string;
+}
+
+/** An error that is meant for the client: its message and details are shown as they are. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export class BadUserInputError extends DomainError {
+  constructor(message: string, invalidFields?: InvalidField[]) {
+    super(ErrorCode.BAD_USER_INPUT, message, invalidFields ? { invalidFields } : {});
+  }
+  /** One bad field: the message names it. */
+  static field(field: string, reason: string): BadUserInputError {
+    return new BadUserInputError(`${field}: ${reason}`, [{ field, reason }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.NOT_FOUND, message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.CONFLICT, message);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'This operation needs the admin token: send "Authorization: Bearer <token>".') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+/** Per-request data that error formatting and logging need, without threading it through. */
+export interface RequestScope {
+  requestId: string;
+  logger: Logger;
+}
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** Flattens class-validator's nested errors into `input.images[2]: must be …` lines. */
+export function invalidFieldsOf(errors: readonly ValidationError[], prefix = ''): InvalidField[] {
+  const out: InvalidField[] = [];
+  for (const e of errors) {
+    const field = prefix === '' ? e.property : /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : `${prefix}.${e.property}`;
+    for (const reason of Object.values(e.constraints ?? {})) out.push({ field, reason });
+    if (e.children?.length) out.push(...invalidFieldsOf(e.children, field));
+  }
+  return out;
+}
+
+/**
+ * Apollo's `formatError`: domain errors and GraphQL's own request errors pass as they are;
+ * anything else is an internal error: logged in full with the request id, answered with
+ * `INTERNAL_SERVER_ERROR` and no message, stack or SQL.
+ */
+export function formatError(fallbackLogger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+
+    if (original instanceof DomainError) {
+      return { ...base, message: original.message, extensions: { ...original.details, code: original.code } };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const invalidFields = invalidFieldsOf(original.extensions.validationErrors);
+      const message =
+        invalidFields.length > 0
+          ? `Invalid arguments: ${invalidFields.map((f) => `${f.field}: ${f.reason}`).join('; ')}`
+          : 'Invalid arguments';
+      return { ...base, message, extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields } };
+    }
+    if (original instanceof GraphQLError && original.originalError === undefined) {
+      // Parse, validation, variable coercion and limit errors: about the request, safe to show.
+      const code = (formatted.extensions?.code as string | undefined) ?? ErrorCode.BAD_USER_INPUT;
+      return { ...formatted, extensions: { ...formatted.extensions, code } };
+    }
+    const scope = requestScope.getStore();
+    (scope?.logger ?? fallbackLogger).error(
+      { err: original, requestId: scope?.requestId, path: formatted.path },
+      'internal error while answering a GraphQL request',
+    );
+    return {
+      ...base,
+      message: 'Internal server error',
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(scope ? { requestId: scope.requestId } : {}) },
+    };
+  };
+}

@@ -1,0 +1,12 @@
+import type { CatalogService } from '../catalog/catalog.service';
+import type { Config } from '../config/config';
+import type { ScrapeRunService } from '../scraping/runs/scrape-run.service';
+import type { TrackingService } from '../tracking/tracking.service';
+
+/** The services resolvers call. Built once per process in app.ts. */
+export interface Services {
+  config: Config;
+  catalog: CatalogService;
+  tracking: TrackingService;
+  runs: ScrapeRunService;
+}

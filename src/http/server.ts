@@ -1,0 +1,216 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import type { Logger } from '../shared/logger';
+import { ErrorCode, requestScope } from '../graphql/errors';
+
+export interface HealthCheck {
+  /** Resolves with details when ready; rejects with the reason when not. */
+  ready(): Promise<Record<string, unknown>>;
+}
+
+export interface MetricsEndpoint {
+  contentType: string;
+  render(): Promise<string>;
+  observeHttp?(route: string, status: number, seconds: number): void;
+}
+
+export interface HttpServerOptions {
+  apollo: ApolloServer<any>;
+  /** Builds the GraphQL context of a request. */
+  context: (req: { requestId: string; logger: Logger; authorization: string | undefined }) => Promise<object>;
+  logger: Logger;
+  health: HealthCheck;
+  metrics?: MetricsEndpoint;
+  maxBodyBytes: number;
+  maxBatch: number;
+  landingPage: boolean;
+}
+
+export interface RunningHttpServer {
+  server: http.Server;
+  url: string;
+  port: number;
+  /** Stops accepting requests, lets running ones finish (up to `graceMs`), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The HTTP front: GraphQL (Apollo, through its HTTP integration API), the Sandbox landing
+ * page, health and readiness probes, and metrics. Plain `node:http`: no framework in between.
+ */
+export async function startHttpServer(opts: HttpServerOptions, port: number, host: string): Promise<RunningHttpServer> {
+  let closing = false;
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    const logger = opts.logger.child({ requestId });
+    res.setHeader('x-request-id', requestId);
+    const path = (req.url ?? '/').split('?')[0];
+    const route = routeOf(path);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      opts.metrics?.observeHttp?.(route, res.statusCode, seconds);
+      logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http request');
+    });
+    void requestScope
+      .run({ requestId, logger }, () => handle(req, res, path, requestId, logger))
+      .catch((err) => {
+        if (err instanceof HttpError) {
+          sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
+          return;
+        }
+        logger.error({ err }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
+        else res.destroy();
+      });
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  server.keepAliveTimeout = 5_000;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string, logger: Logger) {
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+    }
+    if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (closing) return sendJson(res, 503, { status: 'unavailable', reason: 'shutting down' });
+      try {
+        return sendJson(res, 200, { status: 'ready', ...(await opts.health.ready()) });
+      } catch (e) {
+        return sendJson(res, 503, { status: 'unavailable', reason: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    if (path === '/metrics' && opts.metrics && req.method === 'GET') {
+      const body = await opts.metrics.render();
+      res.writeHead(200, { 'content-type': opts.metrics.contentType, 'cache-control': 'no-store' });
+      return void res.end(body);
+    }
+    if (path === '/graphql' || path === '/') {
+      if (path === '/' && !(opts.landingPage && req.method === 'GET' && prefersHtml(req))) {
+        if (req.method === 'GET') {
+          return sendJson(res, 404, { error: 'not found', graphql: '/graphql', health: '/healthz', ready: '/readyz' });
+        }
+      }
+      return graphql(req, res, requestId, logger);
+    }
+    return sendJson(res, 404, { error: 'not found', graphql: '/graphql' });
+  }
+
+  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, logger: Logger) {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, opts.maxBodyBytes);
+      const type = headers.get('content-type') ?? '';
+      if (/^application\/(.+\+)?json/i.test(type)) {
+        try {
+          body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+        } catch {
+          throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'The request body is not valid JSON.');
+        }
+        if (Array.isArray(body) && body.length > opts.maxBatch) {
+          throw new HttpError(
+            400,
+            ErrorCode.QUERY_TOO_COMPLEX,
+            `A batch may hold at most ${opts.maxBatch} operations; this one holds ${body.length}.`,
+          );
+        }
+      } else {
+        body = raw.toString('utf8');
+      }
+    }
+    const result = await opts.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: new URL(req.url ?? '/', 'http://x').search, body },
+      context: () => opts.context({ requestId, logger, authorization: req.headers.authorization }),
+    });
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    server,
+    port: address.port,
+    url: `http://${shownHost}:${address.port}`,
+    async close(graceMs = 10_000) {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function routeOf(path: string): string {
+  return ['/graphql', '/', '/healthz', '/readyz', '/metrics'].includes(path) ? path : 'other';
+}
+
+function requestIdOf(req: http.IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+function prefersHtml(req: http.IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('text/html');
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.resume();
+      return reject(new HttpError(413, ErrorCode.QUERY_TOO_COMPLEX, `The request body is larger than ${maxBytes} bytes.`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, ErrorCode.QUERY_TOO_COMPLEX, `The request body is larger than ${maxBytes} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,45 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { ArrayMaxSize, IsOptional } from 'class-validator';
+import type { GraphQLContext } from '../../graphql/context';
+import { pageArgs } from '../../graphql/connection';
+import { argsKey } from '../../graphql/loaders';
+import { ScrapeResult, ScrapeResultStatus, ScrapeRun, ScrapeRunConnection } from './scrape-run.type';
+
+@ArgsType()
+export class ScrapeRunsArgs extends pageArgs(20) {}
+
+@ArgsType()
+export class ScrapeResultsArgs {
+  @Field(() => [ScrapeResultStatus], { nullable: true, description: 'Only results with these statuses.' })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  status?: ScrapeResultStatus[] | null;
+}
+
+@Resolver(() => ScrapeRun)
+export class ScrapeRunResolver {
+  @Query(() => ScrapeRunConnection, { description: 'Scrape runs, newest first.' })
+  scrapeRuns(@Args() args: ScrapeRunsArgs, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.runs.list(args);
+  }
+
+  @Query(() => ScrapeRun, { nullable: true, description: 'One scrape run; null when the id is unknown.' })
+  scrapeRun(@Arg('id', () => ID, { description: 'The run id.' }) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.runs.byId(id);
+  }
+
+  @FieldResolver(() => [ScrapeResult], { description: 'Per-image results, in list order.' })
+  results(@Root() run: ScrapeRun, @Args() args: ScrapeResultsArgs, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders
+      .get<ScrapeResult[]>(`runResults:${argsKey(args.status ?? null)}`, (ids) => ctx.services.runs.resultsOf(ids, args.status))
+      .load(run.id);
+  }
+}
+
+@Resolver(() => ScrapeRunConnection)
+export class ScrapeRunConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many runs there are.' })
+  totalCount(@Root() page: { totalCount: () => Promise<number> }) {
+    return page.totalCount();
+  }
+}

@@ -1,0 +1,93 @@
+import { Db, UUID_RE } from '../../database/db';
+import { decodeCursor, Page, toPage } from '../../graphql/connection';
+import { BadUserInputError } from '../../graphql/errors';
+import { ScrapeResult, ScrapeResultStatus, ScrapeRun } from './scrape-run.type';
+
+export const RUN_COLUMNS = `
+  r.id, r.trigger, r.status, r.scope, r.error, r.recovery_of AS "recoveryOf", r.created_at AS "createdAt",
+  r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.images_total AS "imagesTotal",
+  r.images_done AS "imagesDone", r.images_failed AS "imagesFailed", r.resources_created AS "resourcesCreated",
+  r.instances_added AS "instancesAdded", r.instances_updated AS "instancesUpdated"`;
+
+export const RESULT_COLUMNS = `
+  s.run_id AS "runId", s.image, s.status, s.error, s.warning, s.instances_added AS "instancesAdded",
+  s.instances_updated AS "instancesUpdated", s.resource_created AS "resourceCreated", s.tags_seen AS "tagsSeen",
+  s.attempts, s.started_at AS "startedAt", s.finished_at AS "finishedAt"`;
+
+/** Reads of the run history. */
+export class ScrapeRunService {
+  constructor(private readonly db: Db) {}
+
+  /** Newest first. */
+  async list(q: { first: number; after?: string | null }): Promise<Page<ScrapeRun>> {
+    const ordering = 'runs:created:desc';
+    const params: unknown[] = [];
+    let where = '';
+    if (q.after) {
+      const k = decodeCursor(ordering, q.after);
+      if (!k.key || !/^\d{4,}-\d\d-\d\d[ T][\d:.+-]+$/.test(k.key) || !UUID_RE.test(k.id)) {
+        throw BadUserInputError.field('after', 'not a cursor returned by this API');
+      }
+      where = `WHERE (r.created_at, r.id) < ($1::timestamptz, $2::uuid)`;
+      params.push(k.key, k.id);
+    }
+    const rows = await this.db.query<ScrapeRun & { _sortKey: string }>(
+      `SELECT ${RUN_COLUMNS}, r.created_at::text AS "_sortKey" FROM scrape_run r ${where}
+       ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.push(q.first + 1)}`,
+      params,
+    );
+    return toPage(rows, q.first, ordering, q.after, (r) => r, async () => {
+      const [row] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM scrape_run');
+      return row.n;
+    });
+  }
+
+  async byId(id: string): Promise<ScrapeRun | null> {
+    if (!UUID_RE.test(id)) return null;
+    const [row] = await this.db.query<ScrapeRun>(`SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.id = $1`, [id]);
+    return row ?? null;
+  }
+
+  /** The newest run that is queued or running, if any. */
+  async current(): Promise<ScrapeRun | null> {
+    const [row] = await this.db.query<ScrapeRun>(
+      `SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.status IN ('QUEUED', 'RUNNING') ORDER BY r.created_at DESC LIMIT 1`,
+    );
+    return row ?? null;
+  }
+
+  async last(): Promise<ScrapeRun | null> {
+    const [row] = await this.db.query<ScrapeRun>(
+      `SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.status NOT IN ('QUEUED', 'RUNNING') ORDER BY r.created_at DESC LIMIT 1`,
+    );
+    return row ?? null;
+  }
+
+  /** Results of each run, in list order; optionally only some statuses. */
+  async resultsOf(runIds: readonly string[], statuses?: readonly ScrapeResultStatus[] | null): Promise<ScrapeResult[][]> {
+    const params: unknown[] = [runIds];
+    const statusSql = statuses?.length ? `AND s.status = ANY($${params.push(statuses)}::text[])` : '';
+    const rows = await this.db.query<ScrapeResult>(
+      `SELECT ${RESULT_COLUMNS} FROM scrape_run_result s WHERE s.run_id = ANY($1::uuid[]) ${statusSql} ORDER BY s.run_id, s.position`,
+      params,
+    );
+    const byRun = new Map<string, ScrapeResult[]>();
+    for (const r of rows) {
+      let list = byRun.get(r.runId);
+      if (!list) byRun.set(r.runId, (list = []));
+      list.push(r);
+    }
+    return runIds.map((id) => byRun.get(id) ?? []);
+  }
+
+  /**
+   * When the next scheduled run is due: `interval` after the start (or creation) of the
+   * latest run over the whole list; now when there has never been one.
+   */
+  async nextDueAt(intervalMs: number): Promise<Date> {
+    const [row] = await this.db.query<{ at: Date | null }>(
+      `SELECT max(coalesce(started_at, created_at)) AS at FROM scrape_run WHERE scope = 'ALL'`,
+    );
+    return row.at ? new Date(row.at.getTime() + intervalMs) : new Date();
+  }
+}

@@ -1,0 +1,54 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { loadConfig } from '../../src/config/config';
+import { startApp, App } from '../../src/app';
+import { createLogger } from '../../src/shared/logger';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface TestApp extends App {
+  graphqlUrl: string;
+  /** POSTs a GraphQL operation and returns the parsed body. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
+  headers: Headers;
+}
+
+/**
+ * Starts the real app in this process on a random port against `databaseUrl`, with the
+ * scheduler off and a fixed admin token unless `env` says otherwise.
+ */
+export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-sync-app-'));
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CATALOG_DATA_DIR: dataDir,
+    CATALOG_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    DOCKER_SCRAPER_ENABLED: 'false',
+    DOCKER_HUB_URL: 'http://127.0.0.1:9', // nothing listens there: a test that needs the Hub sets a fake one
+    DOCKER_SCRAPER_IMAGES: 'nginx,bitnami/redis,scratch',
+    LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
+    ...env,
+  });
+  const app = await startApp(config, { logger: createLogger(config.logLevel) });
+  const graphqlUrl = `http://127.0.0.1:${app.http.port}/graphql`;
+  return Object.assign(app, {
+    graphqlUrl,
+    async gql(query: string, variables?: Record<string, unknown>, opts: { token?: string | null; headers?: Record<string, string> } = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+      const token = opts.token === undefined ? TEST_ADMIN_TOKEN : opts.token;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      const res = await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { data?: any; errors?: any[] };
+      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+    },
+  });
+}

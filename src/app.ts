@@ -16,6 +16,9 @@ import { createApollo } from './graphql/apollo';
 import { createContext, GraphQLContext } from './graphql/context';
 import type { Services } from './graphql/services';
 import { RunningHttpServer, startHttpServer } from './http/server';
+import { DockerHubClient } from './scraping/hub';
+import { ScrapeEngine } from './scraping/scrape-engine';
+import { ScrapeService } from './scraping/scrape.service';
 
 export interface App {
   config: Config;
@@ -23,8 +26,10 @@ export interface App {
   dataSource: DataSource;
   db: Db;
   services: Services;
-  http: RunningHttpServer;
-  /** Base URL of the HTTP server, e.g. `http://localhost:4000`. */
+  engine: ScrapeEngine;
+  /** Absent when started with `http: false`. */
+  http?: RunningHttpServer;
+  /** Base URL of the HTTP server, e.g. `http://localhost:4000`; empty without one. */
   url: string;
   close(): Promise<void>;
 }
@@ -60,13 +65,35 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await runMigrations(dataSource, logger);
 
     const db = Db.fromDataSource(dataSource);
+    const hub = new DockerHubClient({ config: config.dockerHub, logger: logger.child({ component: 'docker-hub' }) });
+    cleanup.unshift(() => hub.close());
+    const engine = new ScrapeEngine({ db, hub, config: config.scraper, logger });
+    const runs = new ScrapeRunService(db);
     const services: Services = {
       config,
       catalog: new CatalogService(db),
       tracking: new TrackingService(db, config.scraper.maxTags, logger),
-      runs: new ScrapeRunService(db),
+      runs,
+      scrape: new ScrapeService(engine, runs),
     };
     await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
+
+    if (opts.http === false) {
+      step('scraper');
+      await engine.start();
+      cleanup.unshift(() => engine.stop());
+      let closed: Promise<void> | undefined;
+      return {
+        config,
+        logger,
+        dataSource,
+        db,
+        services,
+        engine,
+        url: '',
+        close: () => (closed ??= runCleanup(cleanup, logger)),
+      };
+    }
 
     const admin = await resolveAdminToken(config.adminToken, config.dataDir, logger);
 
@@ -103,6 +130,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       config.host,
     );
     cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
+
+    step('scraper', { enabled: config.scraper.enabled });
+    await engine.start();
+    cleanup.unshift(() => engine.stop());
     logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
 
     let closed: Promise<void> | undefined;
@@ -112,6 +143,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       dataSource,
       db,
       services,
+      engine,
       http: server,
       url: server.url,
       close: () => (closed ??= runCleanup(cleanup, logger)),

@@ -5,6 +5,7 @@ import { InstanceResolver } from '../catalog/instance.resolver';
 import { InstanceConnectionResolver, ResourceConnectionResolver, ResourceResolver } from '../catalog/resource.resolver';
 import { ScrapeRunConnectionResolver, ScrapeRunResolver } from '../scraping/runs/scrape-run.resolver';
 import { ScraperResolver } from '../scraping/scraper.resolver';
+import { ScrapeResolver } from '../scraping/scrape.resolver';
 import { TrackedImageConnectionResolver, TrackedImageResolver } from '../tracking/tracking.resolver';
 import type { GraphQLContext } from './context';
 import { DateTime } from './scalars';
@@ -20,12 +21,20 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ScrapeRunResolver,
   ScrapeRunConnectionResolver,
   ScraperResolver,
+  ScrapeResolver,
 ];
 
 /** Mutations are for holders of the admin token; queries are public. */
 const authChecker: AuthChecker<GraphQLContext> = ({ context }) => context.isAdmin;
 
 let built: Promise<GraphQLSchema> | undefined;
+
+/** Descriptions of the root types, which type-graphql leaves without one. */
+const ROOT_DESCRIPTIONS = {
+  query: 'Reads of the catalog, the tracked image list and the scrape history. Public.',
+  mutation: 'Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`.',
+  subscription: 'Live updates.',
+} as const;
 
 /** The executable schema (built once per process: type-graphql metadata is global). */
 export function buildAppSchema(): Promise<GraphQLSchema> {
@@ -35,6 +44,15 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
     scalarsMap: [{ type: Date, scalar: DateTime }],
+  }).then((schema) => {
+    for (const [root, type] of [
+      ['query', schema.getQueryType()],
+      ['mutation', schema.getMutationType()],
+      ['subscription', schema.getSubscriptionType()],
+    ] as const) {
+      if (type && !type.description) type.description = ROOT_DESCRIPTIONS[root];
+    }
+    return schema;
   }));
 }
 

@@ -1,6 +1,7 @@
 import type { CatalogService } from '../catalog/catalog.service';
 import type { Config } from '../config/config';
 import type { ScrapeRunService } from '../scraping/runs/scrape-run.service';
+import type { ScrapeService } from '../scraping/scrape.service';
 import type { TrackingService } from '../tracking/tracking.service';
 
 /** The services resolvers call. Built once per process in app.ts. */
@@ -9,4 +10,5 @@ export interface Services {
   catalog: CatalogService;
   tracking: TrackingService;
   runs: ScrapeRunService;
+  scrape: ScrapeService;
 }

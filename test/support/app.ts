@@ -39,7 +39,7 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
     ...env,
   });
   const app = await startApp(config, { logger: createLogger(config.logLevel) });
-  const graphqlUrl = `http://127.0.0.1:${app.http.port}/graphql`;
+  const graphqlUrl = `http://127.0.0.1:${app.http!.port}/graphql`;
   return Object.assign(app, {
     graphqlUrl,
     async gql(query: string, variables?: Record<string, unknown>, opts: { token?: string | null; headers?: Record<string, string> } = {}) {

@@ -1,0 +1,332 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Db, Queryable } from '../../database/db';
+import { RUN_COLUMNS } from './scrape-run.service';
+import { ScrapeRun, ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from './scrape-run.type';
+
+/** Serialises run creation (no two full runs at once, one due run per interval) across replicas. */
+export const RUN_LOCK_KEY = 7_301_940_003;
+/** Serialises claims, so that one image is never scraped by two runs at once. */
+export const CLAIM_LOCK_KEY = 7_301_940_004;
+
+export interface RunImage {
+  name: string;
+  namespace: string;
+  repository: string;
+  maxTags: number;
+}
+
+export interface Claim extends RunImage {
+  runId: string;
+  trigger: ScrapeTrigger;
+  attempts: number;
+}
+
+export type FinishedStatus = 'OK' | 'NO_TAGS' | 'NOT_FOUND' | 'FAILED';
+
+export interface ImageOutcome {
+  status: FinishedStatus;
+  error?: string | null;
+  warning?: string | null;
+  tagsSeen?: number | null;
+  resourceCreated?: boolean;
+  instancesAdded?: number;
+  instancesUpdated?: number;
+}
+
+export interface CreateRunOptions {
+  trigger: ScrapeTrigger;
+  /** Canonical names for a subset run; undefined for the whole enabled list. */
+  images?: readonly string[];
+  requestedBy: string;
+  defaultMaxTags: number;
+  leaseMs: number;
+  recoveryOf?: string;
+}
+
+/**
+ * The run history doubles as the work queue: a run's `scrape_run_result` rows are its
+ * images, claimed one at a time with leases. Everything here is SQL; every method is safe
+ * with any number of processes on one database.
+ */
+export class RunQueue {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Creates a run. A full-list run while another full-list run is queued or running
+   * returns that run instead (`created: false`).
+   */
+  async create(opts: CreateRunOptions): Promise<{ run: ScrapeRun; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [RUN_LOCK_KEY]);
+      return this.createLocked(tx, opts);
+    });
+  }
+
+  /**
+   * Creates a full-list run if one is due: none started within `intervalMs`. Checked and
+   * created under one lock, so that replicas starting together create one run.
+   */
+  async createIfDue(opts: Omit<CreateRunOptions, 'images'> & { intervalMs: number }): Promise<{ run: ScrapeRun; created: boolean } | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [RUN_LOCK_KEY]);
+      const [recent] = await tx.query(
+        `SELECT 1 FROM scrape_run
+         WHERE scope = 'ALL' AND (status IN ('QUEUED', 'RUNNING') OR coalesce(started_at, created_at) > now() - $1::interval)
+         LIMIT 1`,
+        [`${opts.intervalMs} milliseconds`],
+      );
+      if (recent) return null;
+      return this.createLocked(tx, opts);
+    });
+  }
+
+  private async createLocked(tx: Queryable, opts: CreateRunOptions): Promise<{ run: ScrapeRun; created: boolean }> {
+    const scope = opts.images === undefined ? ScrapeScope.ALL : ScrapeScope.SUBSET;
+    if (scope === ScrapeScope.ALL) {
+      const [active] = await tx.query<ScrapeRun>(
+        `SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.scope = 'ALL' AND r.status IN ('QUEUED', 'RUNNING')
+         ORDER BY r.created_at LIMIT 1`,
+      );
+      if (active) return { run: active, created: false };
+    }
+    const images =
+      scope === ScrapeScope.ALL
+        ? await tx.query<RunImage>(
+            `SELECT name, namespace, repository, coalesce(max_tags, $1) AS "maxTags" FROM tracked_image
+             WHERE removed_at IS NULL AND enabled ORDER BY position`,
+            [opts.defaultMaxTags],
+          )
+        : await tx.query<RunImage>(
+            `SELECT t.name, t.namespace, t.repository, coalesce(t.max_tags, $2) AS "maxTags"
+             FROM unnest($1::text[]) WITH ORDINALITY AS n(name, ord) JOIN tracked_image t ON t.name = n.name
+             WHERE t.removed_at IS NULL ORDER BY n.ord`,
+            [opts.images, opts.defaultMaxTags],
+          );
+    const id = uuidv7();
+    const empty = images.length === 0;
+    const [run] = await tx.query<ScrapeRun>(
+      `INSERT INTO scrape_run (id, trigger, status, scope, recovery_of, requested_by, images_total, lease_expires_at, started_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8::interval, CASE WHEN $9 THEN now() END, CASE WHEN $9 THEN now() END)
+       RETURNING ${RUN_COLUMNS.replace(/\br\./g, '')}`,
+      [
+        id,
+        opts.trigger,
+        empty ? ScrapeRunStatus.SUCCEEDED : ScrapeRunStatus.QUEUED,
+        scope,
+        opts.recoveryOf ?? null,
+        opts.requestedBy,
+        images.length,
+        `${opts.leaseMs} milliseconds`,
+        empty,
+      ],
+    );
+    if (!empty) {
+      await tx.query(
+        `INSERT INTO scrape_run_result (run_id, image, namespace, repository, position, max_tags)
+         SELECT $1, x.name, x.namespace, x.repository, x.ord, x."maxTags"
+         FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (name text, namespace text, repository text, "maxTags" int))
+           WITH ORDINALITY AS x(name, namespace, repository, "maxTags", ord)`,
+        [id, JSON.stringify(images)],
+      );
+    }
+    return { run, created: true };
+  }
+
+  /**
+   * Claims the next image to scrape, oldest run first, in list order: a pending image, or
+   * one whose claim expired (its process died). An image that is being scraped right now
+   * in another run waits. `runIds` limits the claim to those runs.
+   */
+  async claimNext(worker: string, leaseMs: number, runIds?: readonly string[]): Promise<Claim | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
+      const [claim] = await tx.query<Claim>(
+        `WITH candidate AS (
+           SELECT s.run_id, s.image FROM scrape_run_result s JOIN scrape_run r ON r.id = s.run_id
+           WHERE r.status IN ('QUEUED', 'RUNNING')
+             AND ($3::uuid[] IS NULL OR r.id = ANY($3::uuid[]))
+             AND (s.status = 'PENDING' OR (s.status = 'RUNNING' AND s.lease_expires_at < now()))
+             AND NOT EXISTS (
+               SELECT 1 FROM scrape_run_result o
+               WHERE o.image = s.image AND o.status = 'RUNNING' AND o.lease_expires_at >= now())
+           ORDER BY r.created_at, r.id, s.position
+           LIMIT 1
+           FOR UPDATE OF s SKIP LOCKED)
+         UPDATE scrape_run_result s SET
+           status = 'RUNNING', claimed_by = $1, lease_expires_at = now() + $2::interval,
+           attempts = s.attempts + 1, started_at = coalesce(s.started_at, now()), error = NULL
+         FROM candidate c WHERE s.run_id = c.run_id AND s.image = c.image
+         RETURNING s.run_id AS "runId", s.image AS name, s.namespace, s.repository, s.max_tags AS "maxTags", s.attempts`,
+        [worker, `${leaseMs} milliseconds`, runIds ?? null],
+      );
+      if (!claim) return null;
+      const [run] = await tx.query<{ trigger: ScrapeTrigger }>(
+        `UPDATE scrape_run SET status = 'RUNNING', started_at = coalesce(started_at, now()),
+           lease_expires_at = greatest(lease_expires_at, now() + $2::interval)
+         WHERE id = $1 RETURNING trigger`,
+        [claim.runId, `${leaseMs} milliseconds`],
+      );
+      return { ...claim, trigger: run.trigger };
+    });
+  }
+
+  /** Renews this worker's claims and the lease of every active run it may work on. */
+  async heartbeat(worker: string, leaseMs: number, runIds?: readonly string[]): Promise<void> {
+    const lease = `${leaseMs} milliseconds`;
+    await this.db.query(
+      `UPDATE scrape_run_result SET lease_expires_at = now() + $2::interval WHERE claimed_by = $1 AND status = 'RUNNING'`,
+      [worker, lease],
+    );
+    await this.db.query(
+      `UPDATE scrape_run SET lease_expires_at = now() + $1::interval
+       WHERE status IN ('QUEUED', 'RUNNING') AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))`,
+      [lease, runIds ?? null],
+    );
+  }
+
+  /**
+   * Records an image's outcome in the caller's transaction (the one that wrote the catalog),
+   * and ends the run when it was its last image. Returns false when this worker no longer
+   * holds the claim (its lease expired and another process took the image over): the caller
+   * must then roll back.
+   */
+  async complete(tx: Queryable, worker: string, claim: Claim, outcome: ImageOutcome): Promise<{ held: boolean; runFinished: ScrapeRun | null }> {
+    const updated = await tx.query(
+      `UPDATE scrape_run_result SET status = $4, error = $5, warning = $6, tags_seen = $7, resource_created = $8,
+         instances_added = $9, instances_updated = $10, finished_at = now(), claimed_by = NULL, lease_expires_at = NULL
+       WHERE run_id = $1 AND image = $2 AND claimed_by = $3 AND status = 'RUNNING'
+       RETURNING 1`,
+      [
+        claim.runId,
+        claim.name,
+        worker,
+        outcome.status,
+        outcome.error ?? null,
+        outcome.warning ?? null,
+        outcome.tagsSeen ?? null,
+        outcome.resourceCreated ?? false,
+        outcome.instancesAdded ?? 0,
+        outcome.instancesUpdated ?? 0,
+      ],
+    );
+    if (updated.length === 0) return { held: false, runFinished: null };
+    const failed = outcome.status === 'FAILED' || outcome.status === 'NOT_FOUND';
+    // Locks the run row: completions of one run serialise here, so the last one sees all others.
+    await tx.query(
+      `UPDATE scrape_run SET images_done = images_done + 1, images_failed = images_failed + $2,
+         resources_created = resources_created + $3, instances_added = instances_added + $4,
+         instances_updated = instances_updated + $5
+       WHERE id = $1`,
+      [claim.runId, failed ? 1 : 0, outcome.resourceCreated ? 1 : 0, outcome.instancesAdded ?? 0, outcome.instancesUpdated ?? 0],
+    );
+    const ok = outcome.status === 'OK' || outcome.status === 'NO_TAGS';
+    await tx.query(
+      `UPDATE tracked_image SET last_status = $2, last_error = $3, last_scraped_at = now(),
+         last_synced_at = CASE WHEN $4 THEN now() ELSE last_synced_at END, last_run_id = $5
+       WHERE name = $1`,
+      [claim.name, outcome.status, outcome.error ?? null, ok, claim.runId],
+    );
+    return { held: true, runFinished: await this.finishIfDone(tx, claim.runId) };
+  }
+
+  /** Ends the run when no image is left: SUCCEEDED, PARTIAL or FAILED from its results. */
+  async finishIfDone(tx: Queryable, runId: string): Promise<ScrapeRun | null> {
+    const [run] = await tx.query<ScrapeRun>(
+      `WITH tally AS (
+         SELECT count(*) FILTER (WHERE status = 'OK') AS ok,
+                count(*) FILTER (WHERE status IN ('NOT_FOUND', 'FAILED')) AS bad,
+                count(*) AS total,
+                min(error) FILTER (WHERE status = 'FAILED') AS first_error
+         FROM scrape_run_result WHERE run_id = $1)
+       UPDATE scrape_run r SET
+         status = CASE WHEN t.bad = 0 THEN 'SUCCEEDED' WHEN t.ok > 0 THEN 'PARTIAL' ELSE 'FAILED' END,
+         error = CASE WHEN t.bad > 0 AND t.ok = 0
+                   THEN format('none of the %s image(s) was read successfully%s', t.total, coalesce('; e.g. ' || t.first_error, ''))
+                 END,
+         finished_at = now(), lease_expires_at = NULL
+       FROM tally t
+       WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING')
+         AND NOT EXISTS (SELECT 1 FROM scrape_run_result s WHERE s.run_id = r.id AND s.status IN ('PENDING', 'RUNNING'))
+       RETURNING ${RUN_COLUMNS}`,
+      [runId],
+    );
+    return run ?? null;
+  }
+
+  /** Gives images back to the queue at once (on shutdown), without counting them as done. */
+  async release(worker: string, claims: readonly Claim[]): Promise<void> {
+    if (claims.length === 0) return;
+    await this.db.query(
+      `UPDATE scrape_run_result SET status = 'PENDING', claimed_by = NULL, lease_expires_at = NULL
+       WHERE claimed_by = $1 AND status = 'RUNNING' AND (run_id, image) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
+      [worker, claims.map((c) => c.runId), claims.map((c) => c.name)],
+    );
+  }
+
+  /**
+   * Marks runs whose lease expired — every process working on them stopped — as
+   * INTERRUPTED, with the reason, and their unfinished images likewise. With `recover`, a
+   * RECOVERY run is created for those images. Returns what was done.
+   */
+  async interruptAbandoned(opts: {
+    recover: boolean;
+    requestedBy: string;
+    defaultMaxTags: number;
+    leaseMs: number;
+  }): Promise<{ interrupted: ScrapeRun; recovery: ScrapeRun | null }[]> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [RUN_LOCK_KEY]);
+      const runs = await tx.query<ScrapeRun & { leaseExpiresAt: Date }>(
+        `UPDATE scrape_run r SET status = 'INTERRUPTED', finished_at = now(),
+           error = format('every process working on this run stopped (no heartbeat since %s); %s of %s image(s) were unfinished',
+                          to_char(r.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                          r.images_total - r.images_done, r.images_total)
+         WHERE r.status IN ('QUEUED', 'RUNNING') AND r.lease_expires_at < now()
+         RETURNING ${RUN_COLUMNS}`,
+      );
+      const out: { interrupted: ScrapeRun; recovery: ScrapeRun | null }[] = [];
+      for (const run of runs) {
+        const left = await tx.query<{ image: string; position: number }>(
+          `UPDATE scrape_run_result SET status = 'INTERRUPTED', claimed_by = NULL, lease_expires_at = NULL,
+             error = 'interrupted: every process working on the run stopped', finished_at = now()
+           WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')
+           RETURNING image, position`,
+          [run.id],
+        );
+        let recovery: ScrapeRun | null = null;
+        if (opts.recover && left.length > 0) {
+          const images = left.sort((a, b) => a.position - b.position).map((l) => l.image);
+          recovery = (
+            await this.createLocked(tx, {
+              trigger: ScrapeTrigger.RECOVERY,
+              images,
+              requestedBy: opts.requestedBy,
+              defaultMaxTags: opts.defaultMaxTags,
+              leaseMs: opts.leaseMs,
+              recoveryOf: run.id,
+            })
+          ).run;
+        }
+        out.push({ interrupted: run, recovery });
+      }
+      return out;
+    });
+  }
+
+  /** Active runs (queued or running), oldest first. */
+  async active(): Promise<{ id: string; trigger: ScrapeTrigger; requestedBy: string | null }[]> {
+    return this.db.query(
+      `SELECT id, trigger, requested_by AS "requestedBy" FROM scrape_run WHERE status IN ('QUEUED', 'RUNNING') ORDER BY created_at`,
+    );
+  }
+
+  /** Of these names, those that are not on the tracked list. */
+  async untracked(names: readonly string[]): Promise<string[]> {
+    const rows = await this.db.query<{ name: string }>(
+      `SELECT n.name FROM unnest($1::text[]) AS n(name)
+       WHERE NOT EXISTS (SELECT 1 FROM tracked_image t WHERE t.name = n.name AND t.removed_at IS NULL)`,
+      [names],
+    );
+    return rows.map((r) => r.name);
+  }
+}

@@ -1,0 +1,324 @@
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import type { ScraperConfig } from '../config/config';
+import type { Db } from '../database/db';
+import type { Logger } from '../shared/logger';
+import { parseImageName } from '../shared/image-name';
+import { HubNotFoundError, isHubError } from './hub';
+import type { HubRepository, TagList } from './hub';
+import { RunQueue, Claim, ImageOutcome } from './runs/run-queue';
+import { ScrapeRun, ScrapeTrigger } from './runs/scrape-run.type';
+import { instanceUpstream, resourceUpstream } from './sync/hub-mapping';
+import { syncImage } from './sync/image-sync';
+
+/** What the engine needs of Docker Hub (the DockerHubClient; a stand-in in unit tests). */
+export interface HubSource {
+  getRepository(namespace: string, repository: string, signal?: AbortSignal): Promise<HubRepository>;
+  listTags(namespace: string, repository: string, maxTags: number, signal?: AbortSignal): Promise<TagList>;
+}
+
+/** Hooks for metrics. */
+export interface ScrapeObserver {
+  imageFinished?(e: { status: string; seconds: number }): void;
+  runFinished?(e: { trigger: string; status: string; seconds: number }): void;
+}
+
+export interface EngineOptions {
+  db: Db;
+  hub: HubSource;
+  config: ScraperConfig;
+  logger: Logger;
+  observer?: ScrapeObserver;
+  /** Defaults to `host:pid:random`. */
+  workerId?: string;
+}
+
+interface InFlight {
+  claim: Claim;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+class ClaimLostError extends Error {}
+
+/**
+ * The scrape worker and scheduler of one process. Scheduling lives in the database (see
+ * RunQueue): any number of processes may run an engine on one PostgreSQL; each claims
+ * images with leases, joins runs in progress, and renews its leases by heartbeat.
+ *
+ * With `config.enabled`, the engine also creates due runs (at startup and every interval),
+ * joins every run, and turns runs abandoned by dead processes into INTERRUPTED + RECOVERY.
+ * Without it, it only works on the runs this process was asked for (manual scrapes), so no
+ * request reaches Docker Hub unless a scrape is asked for.
+ */
+export class ScrapeEngine {
+  readonly workerId: string;
+  readonly queue: RunQueue;
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly ownRuns = new Set<string>();
+  private stopping = false;
+  private loopDone: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.queue = new RunQueue(opts.db);
+    this.log = opts.logger.child({ component: 'scraper', worker: this.workerId });
+  }
+
+  get config(): ScraperConfig {
+    return this.opts.config;
+  }
+
+  /** Starts the loop; with scheduling on, first scrapes if a run is due (or always, per DOCKER_SCRAPER_ON_STARTUP). */
+  async start(): Promise<void> {
+    const c = this.opts.config;
+    if (c.enabled) {
+      await this.recoverAbandoned();
+      const base = { requestedBy: `scheduler@${this.workerId}`, defaultMaxTags: c.maxTags, leaseMs: c.leaseMs };
+      const started =
+        c.onStartup === 'always'
+          ? await this.queue.create({ ...base, trigger: ScrapeTrigger.STARTUP })
+          : await this.queue.createIfDue({ ...base, trigger: ScrapeTrigger.STARTUP, intervalMs: c.intervalMs });
+      if (started?.created) this.logRunCreated(started.run, 'a scrape is due at startup');
+      else if (started) this.log.info({ run: started.run.id }, 'joining the full scrape already in progress');
+      else this.log.info({ intervalMs: c.intervalMs }, 'no scrape due at startup: the last one started within the interval');
+    } else {
+      this.log.info('scheduled scrapes are off (DOCKER_SCRAPER_ENABLED=false): only requested scrapes run');
+    }
+    this.loopDone = this.loop();
+  }
+
+  /**
+   * Starts a run now. The whole list while a full run is in progress returns that run
+   * (`created: false`). The images must be canonical names of tracked images.
+   */
+  async trigger(opts: { images?: readonly string[]; requestedBy: string; trigger?: ScrapeTrigger }): Promise<{ run: ScrapeRun; created: boolean }> {
+    const c = this.opts.config;
+    const result = await this.queue.create({
+      trigger: opts.trigger ?? ScrapeTrigger.MANUAL,
+      images: opts.images,
+      requestedBy: opts.requestedBy,
+      defaultMaxTags: c.maxTags,
+      leaseMs: c.leaseMs,
+    });
+    this.ownRuns.add(result.run.id);
+    if (result.created) this.logRunCreated(result.run, 'scrape requested');
+    this.wake();
+    return result;
+  }
+
+  /** Wakes the loop to claim work now rather than at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Number of images this process is scraping right now. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops claiming, gives in-flight images `shutdownGraceMs` to finish, then aborts the
+   * rest and hands them back to the queue so another process (or the next start) takes them.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loopDone;
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+    const pending = [...this.inFlight.values()];
+    if (pending.length > 0) {
+      this.log.info({ images: pending.map((p) => p.claim.name), graceMs: this.opts.config.shutdownGraceMs }, 'waiting for images in flight');
+      const grace = new Promise<'timeout'>((r) => setTimeout(r, this.opts.config.shutdownGraceMs, 'timeout').unref());
+      await Promise.race([Promise.all(pending.map((p) => p.done)), grace]);
+    }
+    const left = [...this.inFlight.values()];
+    if (left.length > 0) {
+      for (const p of left) p.abort.abort(new Error('shutting down'));
+      await Promise.all(left.map((p) => p.done));
+      const released = left.map((p) => p.claim);
+      await this.queue.release(this.workerId, released).catch((err) => this.log.warn({ err }, 'could not hand images back'));
+      this.log.info({ images: released.map((c) => c.name) }, 'abandoned images in flight; they go back to the queue');
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.tick();
+      } catch (err) {
+        this.log.error({ err }, 'scraper loop error; retrying at the next poll');
+      }
+      if (this.stopping) break;
+      const c = this.opts.config;
+      await this.sleep(this.inFlight.size > 0 ? c.heartbeatMs : c.pollMs);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const c = this.opts.config;
+    await this.recoverAbandoned();
+    if (c.enabled) {
+      const due = await this.queue.createIfDue({
+        trigger: ScrapeTrigger.SCHEDULE,
+        requestedBy: `scheduler@${this.workerId}`,
+        defaultMaxTags: c.maxTags,
+        leaseMs: c.leaseMs,
+        intervalMs: c.intervalMs,
+      });
+      if (due?.created) this.logRunCreated(due.run, 'scheduled scrape is due');
+    }
+    const active = await this.queue.active();
+    for (const id of this.ownRuns) if (!active.some((r) => r.id === id)) this.ownRuns.delete(id);
+    const eligible = c.enabled ? undefined : [...this.ownRuns];
+    if (eligible?.length === 0 && this.inFlight.size === 0) return;
+    if (active.length > 0 || this.inFlight.size > 0) await this.queue.heartbeat(this.workerId, c.leaseMs, eligible);
+    while (!this.stopping && this.inFlight.size < c.concurrency && active.length > 0) {
+      const claim = await this.queue.claimNext(this.workerId, c.leaseMs, eligible);
+      if (!claim) break;
+      this.launch(claim);
+    }
+  }
+
+  private async recoverAbandoned(): Promise<void> {
+    const c = this.opts.config;
+    const done = await this.queue.interruptAbandoned({
+      recover: c.enabled,
+      requestedBy: `scheduler@${this.workerId}`,
+      defaultMaxTags: c.maxTags,
+      leaseMs: c.leaseMs,
+    });
+    for (const { interrupted, recovery } of done) {
+      this.log.warn({ run: interrupted.id, error: interrupted.error, recovery: recovery?.id }, 'run interrupted: its processes stopped');
+      this.opts.observer?.runFinished?.({ trigger: interrupted.trigger, status: interrupted.status, seconds: runSeconds(interrupted) });
+      if (recovery) this.logRunCreated(recovery, 'recovering the unfinished images');
+    }
+  }
+
+  private launch(claim: Claim): void {
+    const key = `${claim.runId}/${claim.name}`;
+    const abort = new AbortController();
+    const done = this.scrape(claim, abort.signal).finally(() => {
+      this.inFlight.delete(key);
+      this.wake();
+    });
+    this.inFlight.set(key, { claim, abort, done });
+  }
+
+  /** One image: read Docker Hub, then write catalog + outcome in one transaction. */
+  private async scrape(claim: Claim, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const image = parseImageName(`${claim.namespace}/${claim.repository}`);
+    let outcome: ImageOutcome;
+    let finishedRun: ScrapeRun | null = null;
+    try {
+      const repo = await this.opts.hub.getRepository(claim.namespace, claim.repository, signal);
+      const list = await this.opts.hub.listTags(claim.namespace, claim.repository, claim.maxTags, signal);
+      const tags = list.tags.map(instanceUpstream);
+      const upstream = resourceUpstream(repo);
+      ({ outcome, finishedRun } = await this.opts.db.transaction(async (tx) => {
+        const r = await syncImage(tx, image, upstream, tags);
+        const o: ImageOutcome = {
+          status: tags.length === 0 ? 'NO_TAGS' : 'OK',
+          warning: list.warning ?? null,
+          tagsSeen: tags.length,
+          resourceCreated: r.resourceCreated,
+          instancesAdded: r.instancesAdded,
+          instancesUpdated: r.instancesUpdated,
+        };
+        const c = await this.queue.complete(tx, this.workerId, claim, o);
+        if (!c.held) throw new ClaimLostError();
+        return { outcome: o, finishedRun: c.runFinished };
+      }));
+    } catch (err) {
+      if (signal.aborted && this.stopping) return; // handed back by stop()
+      if (err instanceof ClaimLostError) {
+        this.log.warn({ image: claim.name, run: claim.runId }, 'lost the claim on an image (lease expired); another process took it over');
+        return;
+      }
+      outcome = classify(err, claim, this.workerId);
+      if (outcome.status === 'FAILED' && !isHubError(err)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
+      try {
+        finishedRun = await this.opts.db.transaction(async (tx) => {
+          const c = await this.queue.complete(tx, this.workerId, claim, outcome);
+          return c.runFinished;
+        });
+      } catch (dbErr) {
+        this.log.error({ err: dbErr, image: claim.name }, 'could not record the outcome of an image; its lease will expire and it will be retried');
+        return;
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.opts.observer?.imageFinished?.({ status: outcome.status, seconds });
+    const line = {
+      image: claim.name,
+      run: claim.runId,
+      status: outcome.status,
+      tags: outcome.tagsSeen,
+      added: outcome.instancesAdded,
+      updated: outcome.instancesUpdated,
+      created: outcome.resourceCreated,
+      ms: Math.round(seconds * 1000),
+      ...(outcome.warning ? { warning: outcome.warning } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    if (outcome.status === 'FAILED') this.log.warn(line, 'image scraped');
+    else this.log.info(line, 'image scraped');
+    if (finishedRun) this.logRunFinished(finishedRun);
+  }
+
+  private logRunCreated(run: ScrapeRun, why: string): void {
+    this.log.info({ run: run.id, trigger: run.trigger, scope: run.scope, images: run.imagesTotal }, `scrape run created: ${why}`);
+    if (run.finishedAt) this.logRunFinished(run);
+  }
+
+  private logRunFinished(run: ScrapeRun): void {
+    const seconds = runSeconds(run);
+    this.opts.observer?.runFinished?.({ trigger: run.trigger, status: run.status, seconds });
+    this.log.info(
+      {
+        run: run.id,
+        trigger: run.trigger,
+        status: run.status,
+        images: run.imagesTotal,
+        failed: run.imagesFailed,
+        resourcesCreated: run.resourcesCreated,
+        instancesAdded: run.instancesAdded,
+        instancesUpdated: run.instancesUpdated,
+        seconds: Math.round(seconds * 10) / 10,
+        ...(run.error ? { error: run.error } : {}),
+      },
+      'scrape run finished',
+    );
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+function runSeconds(run: ScrapeRun): number {
+  const start = run.startedAt ?? run.createdAt;
+  const end = run.finishedAt ?? new Date();
+  return Math.max(0, (end.getTime() - start.getTime()) / 1000);
+}
+
+/** An error → the image's outcome, in words for an operator. */
+function classify(err: unknown, claim: Claim, worker: string): ImageOutcome {
+  if (err instanceof HubNotFoundError) {
+    return { status: 'NOT_FOUND', error: `Docker Hub has no repository ${claim.namespace}/${claim.repository} (or it is private)` };
+  }
+  if (isHubError(err)) return { status: 'FAILED', error: err.message };
+  // Not Docker Hub's doing: the details (SQL, stack) are in the log, not in public run results.
+  return { status: 'FAILED', error: `internal error in worker ${worker} at ${new Date().toISOString()}; see the service log` };
+}

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { GraphQLLimits } from '../config/config';
 import type { GraphQLContext } from './context';
 import { formatError } from './errors';
+import { costLimitPlugin, limitRules } from './limits';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -21,11 +22,15 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     schema: opts.schema,
     introspection: limits.introspection,
     csrfPrevention: true,
+    // The process owns shutdown (src/main.ts): Apollo must not stop itself and re-raise the signal.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: !limits.introspection,
     formatError: formatError(logger),
-    validationRules: opts.validationRules,
+    // Abuse limits (src/graphql/limits.ts): depth, aliases and root fields as validation rules,
+    // the cost (which depends on the variables) just before execution.
+    validationRules: [...limitRules(limits), ...(opts.validationRules ?? [])],
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -36,6 +41,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
       limits.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
+      costLimitPlugin<GraphQLContext>(limits.maxCost),
       ...(opts.plugins ?? []),
     ],
   });

@@ -21,7 +21,13 @@ export async function waitForRun(app: TestApp, runId: string, timeoutMs = 20_000
 export async function waitForRow<T = any>(db: TestDatabase, sql: string, params: unknown[] = [], pass: (row: T | undefined) => boolean = (r) => r !== undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await db.query<T>(sql, params);
+    let row: T | undefined;
+    try {
+      [row] = await db.query<T>(sql, params);
+    } catch (e) {
+      // A process under test may not have created the schema yet.
+      if ((e as { code?: string }).code !== '42P01') throw e;
+    }
     if (pass(row)) return row as T;
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${sql} (last: ${JSON.stringify(row)})`);
     await new Promise((res) => setTimeout(res, 50));

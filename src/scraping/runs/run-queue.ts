@@ -193,7 +193,7 @@ export class RunQueue {
   async complete(tx: Queryable, worker: string, claim: Claim, outcome: ImageOutcome): Promise<{ held: boolean; runFinished: ScrapeRun | null }> {
     const updated = await tx.query(
       `UPDATE scrape_run_result SET status = $4, error = $5, warning = $6, tags_seen = $7, resource_created = $8,
-         instances_added = $9, instances_updated = $10, finished_at = now(), claimed_by = NULL, lease_expires_at = NULL
+         instances_added = $9, instances_updated = $10, finished_at = now(), lease_expires_at = NULL
        WHERE run_id = $1 AND image = $2 AND claimed_by = $3 AND status = 'RUNNING'
        RETURNING 1`,
       [
@@ -287,7 +287,7 @@ export class RunQueue {
       const out: { interrupted: ScrapeRun; recovery: ScrapeRun | null }[] = [];
       for (const run of runs) {
         const left = await tx.query<{ image: string; position: number }>(
-          `UPDATE scrape_run_result SET status = 'INTERRUPTED', claimed_by = NULL, lease_expires_at = NULL,
+          `UPDATE scrape_run_result SET status = 'INTERRUPTED', lease_expires_at = NULL,
              error = 'interrupted: every process working on the run stopped', finished_at = now()
            WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')
            RETURNING image, position`,

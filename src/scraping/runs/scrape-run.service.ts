@@ -12,7 +12,7 @@ export const RUN_COLUMNS = `
 export const RESULT_COLUMNS = `
   s.run_id AS "runId", s.image, s.status, s.error, s.warning, s.instances_added AS "instancesAdded",
   s.instances_updated AS "instancesUpdated", s.resource_created AS "resourceCreated", s.tags_seen AS "tagsSeen",
-  s.attempts, s.started_at AS "startedAt", s.finished_at AS "finishedAt"`;
+  s.attempts, s.claimed_by AS worker, s.started_at AS "startedAt", s.finished_at AS "finishedAt"`;
 
 /** Reads of the run history. */
 export class ScrapeRunService {

@@ -102,6 +102,9 @@ export class ScrapeResult {
   @Field(() => Int, { description: 'How many times a process claimed the image.' })
   attempts: number;
 
+  @Field(() => String, { nullable: true, description: 'The process that scraped the image (or holds it now): `host:pid:id`.' })
+  worker: string | null;
+
   @Field(() => DateTime, { nullable: true, description: 'When a process started on the image.' })
   startedAt: Date | null;
 

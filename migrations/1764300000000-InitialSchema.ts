@@ -169,8 +169,8 @@ export class InitialSchema1764300000000 implements MigrationInterface {
     await q.query(`
       CREATE INDEX ix_scrape_run_result_unfinished ON scrape_run_result (run_id, position)
         WHERE status IN ('PENDING', 'RUNNING')`);
-    // "Is this image being scraped right now, in any run?"
-    await q.query(`CREATE INDEX ix_scrape_run_result_running_image ON scrape_run_result (image) WHERE status = 'RUNNING'`);
+    // An image is scraped by one run at a time: at most one RUNNING claim per image, in any run.
+    await q.query(`CREATE UNIQUE INDEX uq_scrape_run_result_running_image ON scrape_run_result (image) WHERE status = 'RUNNING'`);
   }
 
   async down(q: QueryRunner): Promise<void> {

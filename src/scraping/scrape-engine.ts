@@ -58,8 +58,12 @@ export class ScrapeEngine {
   private readonly inFlight = new Map<string, InFlight>();
   private readonly ownRuns = new Set<string>();
   private stopping = false;
+  private lastHousekeeping = 0;
+  private lastHeartbeat = 0;
+  private activeRuns = 0;
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  private wakePending = false;
   private readonly log: Logger;
 
   constructor(private readonly opts: EngineOptions) {
@@ -105,13 +109,15 @@ export class ScrapeEngine {
       leaseMs: c.leaseMs,
     });
     this.ownRuns.add(result.run.id);
+    this.activeRuns = Math.max(this.activeRuns, 1);
     if (result.created) this.logRunCreated(result.run, 'scrape requested');
     this.wake();
     return result;
   }
 
-  /** Wakes the loop to claim work now rather than at the next poll. */
+  /** Wakes the loop to claim work now rather than at the next poll (or right after the pass in progress). */
   wake(): void {
+    this.wakePending = true;
     this.wakeUp?.();
   }
 
@@ -158,29 +164,45 @@ export class ScrapeEngine {
     }
   }
 
+  /**
+   * One pass: housekeeping (abandoned runs, due runs, which runs are active) at most every
+   * poll interval, lease renewal at most every heartbeat, then claims until every slot is
+   * busy. A finished image wakes the loop, so the next claim follows at once.
+   */
   private async tick(): Promise<void> {
     const c = this.opts.config;
-    await this.recoverAbandoned();
-    if (c.enabled) {
-      const due = await this.queue.createIfDue({
-        trigger: ScrapeTrigger.SCHEDULE,
-        requestedBy: `scheduler@${this.workerId}`,
-        defaultMaxTags: c.maxTags,
-        leaseMs: c.leaseMs,
-        intervalMs: c.intervalMs,
-      });
-      if (due?.created) this.logRunCreated(due.run, 'scheduled scrape is due');
+    const now = Date.now();
+    if (now - this.lastHousekeeping >= c.pollMs) {
+      this.lastHousekeeping = now;
+      await this.recoverAbandoned();
+      if (c.enabled) {
+        const due = await this.queue.createIfDue({
+          trigger: ScrapeTrigger.SCHEDULE,
+          requestedBy: `scheduler@${this.workerId}`,
+          defaultMaxTags: c.maxTags,
+          leaseMs: c.leaseMs,
+          intervalMs: c.intervalMs,
+        });
+        if (due?.created) this.logRunCreated(due.run, 'scheduled scrape is due');
+      }
+      const active = await this.queue.active();
+      for (const run of active) {
+        // Normally closed by the process that finished the last image; this covers a crash in between.
+        const finished = await this.queue.finishIfDone(run.id);
+        if (finished) this.logRunFinished(finished);
+      }
+      this.activeRuns = active.length;
+      for (const id of this.ownRuns) if (!active.some((r) => r.id === id)) this.ownRuns.delete(id);
     }
-    const active = await this.queue.active();
-    for (const id of this.ownRuns) if (!active.some((r) => r.id === id)) this.ownRuns.delete(id);
     const eligible = c.enabled ? undefined : [...this.ownRuns];
     if (eligible?.length === 0 && this.inFlight.size === 0) return;
-    if (active.length > 0 || this.inFlight.size > 0) await this.queue.heartbeat(this.workerId, c.leaseMs, eligible);
-    while (!this.stopping && this.inFlight.size < c.concurrency && active.length > 0) {
-      const claim = await this.queue.claimNext(this.workerId, c.leaseMs, eligible);
-      if (!claim) break;
-      this.launch(claim);
+    if (now - this.lastHeartbeat >= c.heartbeatMs && (this.activeRuns > 0 || this.inFlight.size > 0)) {
+      this.lastHeartbeat = now;
+      await this.queue.heartbeat(this.workerId, c.leaseMs, eligible);
     }
+    const free = c.concurrency - this.inFlight.size;
+    if (this.stopping || free <= 0) return;
+    for (const claim of await this.queue.claim(this.workerId, c.leaseMs, free, eligible)) this.launch(claim);
   }
 
   private async recoverAbandoned(): Promise<void> {
@@ -219,7 +241,7 @@ export class ScrapeEngine {
       const list = await this.opts.hub.listTags(claim.namespace, claim.repository, claim.maxTags, signal);
       const tags = list.tags.map(instanceUpstream);
       const upstream = resourceUpstream(repo);
-      ({ outcome, finishedRun } = await this.opts.db.transaction(async (tx) => {
+      outcome = await this.opts.db.transaction(async (tx) => {
         const r = await syncImage(tx, image, upstream, tags);
         const o: ImageOutcome = {
           status: tags.length === 0 ? 'NO_TAGS' : 'OK',
@@ -229,10 +251,9 @@ export class ScrapeEngine {
           instancesAdded: r.instancesAdded,
           instancesUpdated: r.instancesUpdated,
         };
-        const c = await this.queue.complete(tx, this.workerId, claim, o);
-        if (!c.held) throw new ClaimLostError();
-        return { outcome: o, finishedRun: c.runFinished };
-      }));
+        if (!(await this.queue.complete(tx, this.workerId, claim, o))) throw new ClaimLostError();
+        return o;
+      });
     } catch (err) {
       if (signal.aborted && this.stopping) return; // handed back by stop()
       if (err instanceof ClaimLostError) {
@@ -242,14 +263,16 @@ export class ScrapeEngine {
       outcome = classify(err, claim, this.workerId);
       if (outcome.status === 'FAILED' && !isHubError(err)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
       try {
-        finishedRun = await this.opts.db.transaction(async (tx) => {
-          const c = await this.queue.complete(tx, this.workerId, claim, outcome);
-          return c.runFinished;
-        });
+        if (!(await this.opts.db.transaction((tx) => this.queue.complete(tx, this.workerId, claim, outcome)))) return;
       } catch (dbErr) {
         this.log.error({ err: dbErr, image: claim.name }, 'could not record the outcome of an image; its lease will expire and it will be retried');
         return;
       }
+    }
+    try {
+      finishedRun = await this.queue.finishIfDone(claim.runId);
+    } catch (err) {
+      this.log.warn({ err, run: claim.runId }, 'could not close the run; the next pass will');
     }
     const seconds = (performance.now() - started) / 1000;
     this.opts.observer?.imageFinished?.({ status: outcome.status, seconds });
@@ -296,12 +319,17 @@ export class ScrapeEngine {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakePending = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }

@@ -50,7 +50,7 @@ describe('scraper processes', () => {
 
   test('kill -9 mid-run: once the lease expires the run is INTERRUPTED and a RECOVERY run scrapes what was left', async () => {
     const a = start();
-    const [run] = [await waitForRow<any>(db, `SELECT id, images_done FROM scrape_run`, [], (r) => r?.images_done >= 2)];
+    const [run] = [await waitForRow<any>(db, `SELECT r.id, (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done FROM scrape_run r`, [], (r) => r?.images_done >= 2)];
     a.kill('SIGKILL');
     await a.exited;
     const doneBefore = (await db.query(`SELECT image FROM scrape_run_result WHERE run_id = $1 AND status = 'OK'`, [run.id])).map((r) => r.image);
@@ -83,7 +83,7 @@ describe('scraper processes', () => {
 
   test('a process started while the run is still leased joins it instead', async () => {
     const a = start({ DOCKER_SCRAPER_LEASE: '6s' });
-    const run = await waitForRow<any>(db, `SELECT id, images_done FROM scrape_run`, [], (r) => r?.images_done >= 2);
+    const run = await waitForRow<any>(db, `SELECT r.id, (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done FROM scrape_run r`, [], (r) => r?.images_done >= 2);
     a.kill('SIGKILL');
     await a.exited;
     start({ DOCKER_SCRAPER_LEASE: '6s' });
@@ -98,7 +98,7 @@ describe('scraper processes', () => {
   test('SIGTERM: stops claiming, hands unfinished images back and exits 0; another process finishes the run', async () => {
     hub.latencyMs = 300;
     const a = start({ SHUTDOWN_GRACE: '100ms' });
-    const run = await waitForRow<any>(db, `SELECT id, images_done FROM scrape_run`, [], (r) => r?.images_done >= 1);
+    const run = await waitForRow<any>(db, `SELECT r.id, (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done FROM scrape_run r`, [], (r) => r?.images_done >= 1);
     a.kill('SIGTERM');
     const exit = await a.exited;
     assert.deepEqual(exit, { code: 0, signal: null }, a.stderr + JSON.stringify(a.logs.slice(-5)));

@@ -106,7 +106,7 @@ describe('scheduling lives in the database', () => {
   test('scraper status shows the run in progress with live progress, and the next due time', async () => {
     hub.latencyMs = 150;
     const app = await start({ DOCKER_SCRAPER_CONCURRENCY: '1', DOCKER_SCRAPER_INTERVAL: '2h' });
-    await waitForRow(db, `SELECT images_done FROM scrape_run`, [], (r: any) => r?.images_done >= 2);
+    await waitForRow(db, `SELECT (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done FROM scrape_run r`, [], (r: any) => r?.images_done >= 2);
     const s = await app.gql(`{ scraper { enabled running interval currentRun { trigger status imagesTotal imagesDone } nextRunAt } }`);
     const st = s.data.scraper;
     assert.equal(st.running, true);

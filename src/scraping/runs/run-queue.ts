@@ -1,12 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db, Queryable } from '../../database/db';
-import { RUN_COLUMNS } from './scrape-run.service';
+import { LIVE_RUN_COLUMNS, LIVE_RUN_FROM, RUN_COLUMNS } from './scrape-run.service';
 import { ScrapeRun, ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from './scrape-run.type';
 
 /** Serialises run creation (no two full runs at once, one due run per interval) across replicas. */
 export const RUN_LOCK_KEY = 7_301_940_003;
-/** Serialises claims, so that one image is never scraped by two runs at once. */
-export const CLAIM_LOCK_KEY = 7_301_940_004;
 
 export interface RunImage {
   name: string;
@@ -84,7 +82,7 @@ export class RunQueue {
     const scope = opts.images === undefined ? ScrapeScope.ALL : ScrapeScope.SUBSET;
     if (scope === ScrapeScope.ALL) {
       const [active] = await tx.query<ScrapeRun>(
-        `SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.scope = 'ALL' AND r.status IN ('QUEUED', 'RUNNING')
+        `SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.scope = 'ALL' AND r.status IN ('QUEUED', 'RUNNING')
          ORDER BY r.created_at LIMIT 1`,
       );
       if (active) return { run: active, created: false };
@@ -133,41 +131,49 @@ export class RunQueue {
   }
 
   /**
-   * Claims the next image to scrape, oldest run first, in list order: a pending image, or
-   * one whose claim expired (its process died). An image that is being scraped right now
-   * in another run waits. `runIds` limits the claim to those runs.
+   * Claims up to `limit` images to scrape, oldest run first, in list order: pending images,
+   * or ones whose claim expired (their process died). One statement, no lock held: rows are
+   * taken with `FOR UPDATE SKIP LOCKED`, and a partial unique index allows one RUNNING claim
+   * per image across all runs, so an image being scraped in one run waits in the others.
+   * `runIds` limits the claims to those runs.
    */
-  async claimNext(worker: string, leaseMs: number, runIds?: readonly string[]): Promise<Claim | null> {
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
-      const [claim] = await tx.query<Claim>(
-        `WITH candidate AS (
-           SELECT s.run_id, s.image FROM scrape_run_result s JOIN scrape_run r ON r.id = s.run_id
-           WHERE r.status IN ('QUEUED', 'RUNNING')
-             AND ($3::uuid[] IS NULL OR r.id = ANY($3::uuid[]))
-             AND (s.status = 'PENDING' OR (s.status = 'RUNNING' AND s.lease_expires_at < now()))
-             AND NOT EXISTS (
-               SELECT 1 FROM scrape_run_result o
-               WHERE o.image = s.image AND o.status = 'RUNNING' AND o.lease_expires_at >= now())
-           ORDER BY r.created_at, r.id, s.position
-           LIMIT 1
-           FOR UPDATE OF s SKIP LOCKED)
-         UPDATE scrape_run_result s SET
-           status = 'RUNNING', claimed_by = $1, lease_expires_at = now() + $2::interval,
-           attempts = s.attempts + 1, started_at = coalesce(s.started_at, now()), error = NULL
-         FROM candidate c WHERE s.run_id = c.run_id AND s.image = c.image
-         RETURNING s.run_id AS "runId", s.image AS name, s.namespace, s.repository, s.max_tags AS "maxTags", s.attempts`,
-        [worker, `${leaseMs} milliseconds`, runIds ?? null],
-      );
-      if (!claim) return null;
-      const [run] = await tx.query<{ trigger: ScrapeTrigger }>(
-        `UPDATE scrape_run SET status = 'RUNNING', started_at = coalesce(started_at, now()),
-           lease_expires_at = greatest(lease_expires_at, now() + $2::interval)
-         WHERE id = $1 RETURNING trigger`,
-        [claim.runId, `${leaseMs} milliseconds`],
-      );
-      return { ...claim, trigger: run.trigger };
-    });
+  async claim(worker: string, leaseMs: number, limit: number, runIds?: readonly string[]): Promise<Claim[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.query<Claim>(
+          `WITH candidate AS (
+             SELECT s.run_id, s.image FROM scrape_run_result s JOIN scrape_run r ON r.id = s.run_id
+             WHERE r.status IN ('QUEUED', 'RUNNING')
+               AND ($3::uuid[] IS NULL OR r.id = ANY($3::uuid[]))
+               AND (s.status = 'PENDING' OR (s.status = 'RUNNING' AND s.lease_expires_at < now()))
+               AND NOT EXISTS (
+                 SELECT 1 FROM scrape_run_result o
+                 WHERE o.image = s.image AND o.status = 'RUNNING' AND o.run_id <> s.run_id)
+             ORDER BY r.created_at, r.id, s.position
+             LIMIT $4
+             FOR UPDATE OF s SKIP LOCKED),
+           claimed AS (
+             UPDATE scrape_run_result s SET
+               status = 'RUNNING', claimed_by = $1, lease_expires_at = now() + $2::interval,
+               attempts = s.attempts + 1, started_at = coalesce(s.started_at, now()), error = NULL
+             FROM candidate c WHERE s.run_id = c.run_id AND s.image = c.image
+             RETURNING s.run_id, s.image, s.namespace, s.repository, s.max_tags, s.attempts, s.position),
+           runs AS (
+             UPDATE scrape_run r SET status = 'RUNNING', started_at = coalesce(r.started_at, now()),
+               lease_expires_at = greatest(r.lease_expires_at, now() + $2::interval)
+             WHERE r.id IN (SELECT run_id FROM claimed)
+             RETURNING r.id, r.trigger, r.created_at)
+           SELECT c.run_id AS "runId", c.image AS name, c.namespace, c.repository, c.max_tags AS "maxTags", c.attempts, r.trigger
+           FROM claimed c JOIN runs r ON r.id = c.run_id
+           ORDER BY r.created_at, c.position`,
+          [worker, `${leaseMs} milliseconds`, runIds ?? null, limit],
+        );
+      } catch (e) {
+        // Two claims raced for one image in two runs: the unique index refused the second.
+        if ((e as { code?: string }).code !== '23505' || attempt >= 5) throw e;
+        limit = 1;
+      }
+    }
   }
 
   /** Renews this worker's claims and the lease of every active run it may work on. */
@@ -185,16 +191,24 @@ export class RunQueue {
   }
 
   /**
-   * Records an image's outcome in the caller's transaction (the one that wrote the catalog),
-   * and ends the run when it was its last image. Returns false when this worker no longer
-   * holds the claim (its lease expired and another process took the image over): the caller
-   * must then roll back.
+   * Records an image's outcome in the caller's transaction (the one that wrote the catalog).
+   * Returns false when this worker no longer holds the claim (its lease expired and another
+   * process took the image over): the caller must then roll back. After the commit, call
+   * {@link finishIfDone}.
    */
-  async complete(tx: Queryable, worker: string, claim: Claim, outcome: ImageOutcome): Promise<{ held: boolean; runFinished: ScrapeRun | null }> {
-    const updated = await tx.query(
-      `UPDATE scrape_run_result SET status = $4, error = $5, warning = $6, tags_seen = $7, resource_created = $8,
-         instances_added = $9, instances_updated = $10, finished_at = now(), lease_expires_at = NULL
-       WHERE run_id = $1 AND image = $2 AND claimed_by = $3 AND status = 'RUNNING'
+  async complete(tx: Queryable, worker: string, claim: Claim, outcome: ImageOutcome): Promise<boolean> {
+    const ok = outcome.status === 'OK' || outcome.status === 'NO_TAGS';
+    // One statement: the result and the tracked image. The run row is not touched (no hot row
+    // that every image of a run would queue on); progress is counted from the results.
+    const rows = await tx.query(
+      `WITH result AS (
+         UPDATE scrape_run_result SET status = $4, error = $5, warning = $6, tags_seen = $7, resource_created = $8,
+           instances_added = $9, instances_updated = $10, finished_at = now(), lease_expires_at = NULL
+         WHERE run_id = $1 AND image = $2 AND claimed_by = $3 AND status = 'RUNNING'
+         RETURNING run_id)
+       UPDATE tracked_image SET last_status = $4, last_error = $5, last_scraped_at = now(),
+         last_synced_at = CASE WHEN $11 THEN now() ELSE last_synced_at END, last_run_id = $1
+       WHERE EXISTS (SELECT 1 FROM result) AND name = $2
        RETURNING 1`,
       [
         claim.runId,
@@ -207,46 +221,40 @@ export class RunQueue {
         outcome.resourceCreated ?? false,
         outcome.instancesAdded ?? 0,
         outcome.instancesUpdated ?? 0,
+        ok,
       ],
     );
-    if (updated.length === 0) return { held: false, runFinished: null };
-    const failed = outcome.status === 'FAILED' || outcome.status === 'NOT_FOUND';
-    // Locks the run row: completions of one run serialise here, so the last one sees all others.
-    await tx.query(
-      `UPDATE scrape_run SET images_done = images_done + 1, images_failed = images_failed + $2,
-         resources_created = resources_created + $3, instances_added = instances_added + $4,
-         instances_updated = instances_updated + $5
-       WHERE id = $1`,
-      [claim.runId, failed ? 1 : 0, outcome.resourceCreated ? 1 : 0, outcome.instancesAdded ?? 0, outcome.instancesUpdated ?? 0],
-    );
-    const ok = outcome.status === 'OK' || outcome.status === 'NO_TAGS';
-    await tx.query(
-      `UPDATE tracked_image SET last_status = $2, last_error = $3, last_scraped_at = now(),
-         last_synced_at = CASE WHEN $4 THEN now() ELSE last_synced_at END, last_run_id = $5
-       WHERE name = $1`,
-      [claim.name, outcome.status, outcome.error ?? null, ok, claim.runId],
-    );
-    return { held: true, runFinished: await this.finishIfDone(tx, claim.runId) };
+    return rows.length > 0;
   }
 
-  /** Ends the run when no image is left: SUCCEEDED, PARTIAL or FAILED from its results. */
-  async finishIfDone(tx: Queryable, runId: string): Promise<ScrapeRun | null> {
-    const [run] = await tx.query<ScrapeRun>(
-      `WITH tally AS (
+  /**
+   * Ends the run if no image is left: SUCCEEDED, PARTIAL or FAILED, with its final counters.
+   * Called after each image's commit: the last image to commit always sees every other one,
+   * and the status guard makes a second, concurrent call a no-op. Cheap while images are left.
+   */
+  async finishIfDone(runId: string, executor: Queryable = this.db): Promise<ScrapeRun | null> {
+    const [run] = await executor.query<ScrapeRun>(
+      `WITH unfinished AS (
+         SELECT 1 FROM scrape_run_result WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING') LIMIT 1),
+       tally AS (
          SELECT count(*) FILTER (WHERE status = 'OK') AS ok,
                 count(*) FILTER (WHERE status IN ('NOT_FOUND', 'FAILED')) AS bad,
                 count(*) AS total,
+                count(*) FILTER (WHERE resource_created) AS created,
+                coalesce(sum(instances_added), 0) AS added,
+                coalesce(sum(instances_updated), 0) AS updated,
                 min(error) FILTER (WHERE status = 'FAILED') AS first_error
-         FROM scrape_run_result WHERE run_id = $1)
+         FROM scrape_run_result WHERE run_id = $1 AND NOT EXISTS (SELECT 1 FROM unfinished))
        UPDATE scrape_run r SET
          status = CASE WHEN t.bad = 0 THEN 'SUCCEEDED' WHEN t.ok > 0 THEN 'PARTIAL' ELSE 'FAILED' END,
          error = CASE WHEN t.bad > 0 AND t.ok = 0
                    THEN format('none of the %s image(s) was read successfully%s', t.total, coalesce('; e.g. ' || t.first_error, ''))
                  END,
+         images_done = t.total, images_failed = t.bad, resources_created = t.created,
+         instances_added = t.added, instances_updated = t.updated,
          finished_at = now(), lease_expires_at = NULL
        FROM tally t
-       WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING')
-         AND NOT EXISTS (SELECT 1 FROM scrape_run_result s WHERE s.run_id = r.id AND s.status IN ('PENDING', 'RUNNING'))
+       WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING') AND NOT EXISTS (SELECT 1 FROM unfinished)
        RETURNING ${RUN_COLUMNS}`,
       [runId],
     );
@@ -280,7 +288,14 @@ export class RunQueue {
         `UPDATE scrape_run r SET status = 'INTERRUPTED', finished_at = now(),
            error = format('every process working on this run stopped (no heartbeat since %s); %s of %s image(s) were unfinished',
                           to_char(r.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                          r.images_total - r.images_done, r.images_total)
+                          (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status IN ('PENDING', 'RUNNING')),
+                          r.images_total),
+           (images_done, images_failed, resources_created, instances_added, instances_updated) = (
+             SELECT count(*) FILTER (WHERE s.status NOT IN ('PENDING', 'RUNNING')),
+                    count(*) FILTER (WHERE s.status IN ('NOT_FOUND', 'FAILED')),
+                    count(*) FILTER (WHERE s.resource_created),
+                    coalesce(sum(s.instances_added), 0), coalesce(sum(s.instances_updated), 0)
+             FROM scrape_run_result s WHERE s.run_id = r.id)
          WHERE r.status IN ('QUEUED', 'RUNNING') AND r.lease_expires_at < now()
          RETURNING ${RUN_COLUMNS}`,
       );

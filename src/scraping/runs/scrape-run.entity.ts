@@ -82,7 +82,7 @@ export class ScrapeRunEntity {
   `status IN ('PENDING', 'RUNNING', 'OK', 'NO_TAGS', 'NOT_FOUND', 'FAILED', 'INTERRUPTED')`,
 )
 @Index('ix_scrape_run_result_unfinished', { synchronize: false })
-@Index('ix_scrape_run_result_running_image', { synchronize: false })
+@Index('uq_scrape_run_result_running_image', { synchronize: false })
 export class ScrapeRunResultEntity {
   @PrimaryColumn('uuid', { name: 'run_id', primaryKeyConstraintName: 'pk_scrape_run_result' })
   runId: string;

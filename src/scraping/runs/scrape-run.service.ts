@@ -3,11 +3,28 @@ import { decodeCursor, Page, toPage } from '../../graphql/connection';
 import { BadUserInputError } from '../../graphql/errors';
 import { ScrapeResult, ScrapeResultStatus, ScrapeRun } from './scrape-run.type';
 
+/** A run's own columns (counters as stored: final once the run has ended). */
 export const RUN_COLUMNS = `
   r.id, r.trigger, r.status, r.scope, r.error, r.recovery_of AS "recoveryOf", r.created_at AS "createdAt",
   r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.images_total AS "imagesTotal",
   r.images_done AS "imagesDone", r.images_failed AS "imagesFailed", r.resources_created AS "resourcesCreated",
   r.instances_added AS "instancesAdded", r.instances_updated AS "instancesUpdated"`;
+
+/**
+ * Reading runs: while a run is on, its counters are counted from its results (no hot row that
+ * every finished image would have to lock); once it ended they are stored on the run.
+ */
+export const LIVE_RUN_COLUMNS = RUN_COLUMNS.replace(
+  /r\.(images_done|images_failed|resources_created|instances_added|instances_updated) AS/g,
+  (_m, col: string) => `CASE WHEN r.status IN ('QUEUED', 'RUNNING') THEN live.${col} ELSE r.${col} END AS`,
+);
+export const LIVE_RUN_FROM = `scrape_run r LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done,
+           count(*) FILTER (WHERE s.status IN ('NOT_FOUND', 'FAILED'))::int AS images_failed,
+           count(*) FILTER (WHERE s.resource_created)::int AS resources_created,
+           coalesce(sum(s.instances_added), 0)::int AS instances_added,
+           coalesce(sum(s.instances_updated), 0)::int AS instances_updated
+    FROM scrape_run_result s WHERE s.run_id = r.id AND r.status IN ('QUEUED', 'RUNNING')) live ON true`;
 
 export const RESULT_COLUMNS = `
   s.run_id AS "runId", s.image, s.status, s.error, s.warning, s.instances_added AS "instancesAdded",
@@ -32,7 +49,7 @@ export class ScrapeRunService {
       params.push(k.key, k.id);
     }
     const rows = await this.db.query<ScrapeRun & { _sortKey: string }>(
-      `SELECT ${RUN_COLUMNS}, r.created_at::text AS "_sortKey" FROM scrape_run r ${where}
+      `SELECT ${LIVE_RUN_COLUMNS}, r.created_at::text AS "_sortKey" FROM ${LIVE_RUN_FROM} ${where}
        ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.push(q.first + 1)}`,
       params,
     );
@@ -44,14 +61,14 @@ export class ScrapeRunService {
 
   async byId(id: string): Promise<ScrapeRun | null> {
     if (!UUID_RE.test(id)) return null;
-    const [row] = await this.db.query<ScrapeRun>(`SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.id = $1`, [id]);
+    const [row] = await this.db.query<ScrapeRun>(`SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.id = $1`, [id]);
     return row ?? null;
   }
 
   /** The newest run that is queued or running, if any. */
   async current(): Promise<ScrapeRun | null> {
     const [row] = await this.db.query<ScrapeRun>(
-      `SELECT ${RUN_COLUMNS} FROM scrape_run r WHERE r.status IN ('QUEUED', 'RUNNING') ORDER BY r.created_at DESC LIMIT 1`,
+      `SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.status IN ('QUEUED', 'RUNNING') ORDER BY r.created_at DESC LIMIT 1`,
     );
     return row ?? null;
   }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverForScripts } from './postgres.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const filters = process.argv.slice(2);
@@ -29,19 +30,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-let adminUrl = process.env.DATABASE_URL;
-let embedded;
-let tmp;
-if (!adminUrl) {
-  const { startEmbeddedPostgres } = await import(path.join(root, 'dist/src/database/embedded.js'));
-  const { createLogger } = await import(path.join(root, 'dist/src/shared/logger.js'));
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-sync-test-'));
-  fs.chmodSync(tmp, 0o755);
-  const started = Date.now();
-  embedded = await startEmbeddedPostgres({ dataDir: tmp, logger: createLogger('warn'), database: 'postgres' });
-  adminUrl = embedded.url;
-  console.error(`embedded PostgreSQL for the tests on port ${embedded.port} (${Date.now() - started} ms)`);
-}
+const server = await serverForScripts(root, 'tests');
+const adminUrl = server.url;
 
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, Math.min(4, os.availableParallelism())));
 const child = spawn(
@@ -57,8 +47,5 @@ const stopChild = (signal) => child.kill(signal);
 process.on('SIGINT', stopChild);
 process.on('SIGTERM', stopChild);
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
-if (embedded) {
-  await embedded.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
+await server.stop();
 process.exit(code);

@@ -1,0 +1,79 @@
+/**
+ * Scrape benchmark (issue 3). A fake Docker Hub on loopback serves synthetic images;
+ * the engine scrapes them into a fresh database on real PostgreSQL.
+ *
+ * 1. 200 images × 10 tags, 50 ms latency per request, concurrency 8: wall time against the
+ *    lower bound ceil(200/8) × requests per image × 50 ms (target ratio ≤ 1.3), requests,
+ *    catalog rows written, peak RSS (target < 300 MB).
+ * 2. The same again with nothing changed upstream: rows written (target 0) and ratio.
+ * 3. 2,000 images × 10 tags at zero latency: images per second.
+ */
+import { FakeDockerHub } from '../test/support/fake-docker-hub';
+import { syntheticCatalog } from '../test/support/hub-data';
+import { createTestDatabase, fmt, peakRssMb, rowsWritten, rowVersions, startBenchApp } from './support';
+
+async function scenario(opts: { images: number; tags: number; latencyMs: number; concurrency: number; rescrape: boolean }) {
+  const db = await createTestDatabase('catalog_bench');
+  const hub = await FakeDockerHub.start({ maxPageSize: 100, latencyMs: opts.latencyMs });
+  const catalog = syntheticCatalog(opts.images, { tagsPerImage: opts.tags });
+  hub.seed(catalog);
+  const app = await startBenchApp(db.url, {
+    DOCKER_HUB_URL: hub.url,
+    DOCKER_SCRAPER_IMAGES: catalog.map((c) => `${c.namespace}/${c.name}`).join(','),
+    DOCKER_SCRAPER_MAX_TAGS: String(opts.tags),
+    DOCKER_SCRAPER_CONCURRENCY: String(opts.concurrency),
+    DATABASE_POOL_SIZE: String(Math.max(10, opts.concurrency + 4)),
+  });
+  try {
+    const once = async () => {
+      hub.clearRequests();
+      const before = await rowVersions(db);
+      const t0 = performance.now();
+      const { run } = await app.services.scrape.trigger({ requestedBy: 'bench' });
+      const done = await app.services.scrape.waitFor(run.id, 30 * 60_000);
+      const seconds = (performance.now() - t0) / 1000;
+      if (done.status !== 'SUCCEEDED') throw new Error(`run ended ${done.status}: ${done.error}`);
+      const written = rowsWritten(before, await rowVersions(db));
+      return { seconds, requests: hub.countRequests(), written, run: done };
+    };
+    const first = await once();
+    const second = opts.rescrape ? await once() : undefined;
+    return { first, second };
+  } finally {
+    await app.close();
+    await hub.close();
+    await db.drop();
+  }
+}
+
+async function main() {
+  const images = 200;
+  const tags = 10;
+  const latency = 50;
+  const concurrency = 8;
+  const { first, second } = await scenario({ images, tags, latencyMs: latency, concurrency, rescrape: true });
+  const perImage = first.requests / images;
+  const bound = (Math.ceil(images / concurrency) * perImage * latency) / 1000;
+  console.log(`${images} images × ${tags} tags, ${latency} ms per request, concurrency ${concurrency}`);
+  console.log(`  wall time             ${fmt(first.seconds)} s`);
+  console.log(`  lower bound           ${fmt(bound)} s  (ceil(${images}/${concurrency}) × ${perImage} requests/image × ${latency} ms)`);
+  console.log(`  ratio                 ${fmt(first.seconds / bound)}  (target ≤ 1.3)`);
+  console.log(`  requests              ${first.requests}`);
+  console.log(`  catalog rows written  ${first.written}  (${first.run.resourcesCreated} resources + ${first.run.instancesAdded} instances)`);
+  console.log(`no-change re-scrape`);
+  console.log(`  wall time             ${fmt(second!.seconds)} s, ratio ${fmt(second!.seconds / bound)}`);
+  console.log(`  catalog rows written  ${second!.written}  (target 0)`);
+  console.log(`  peak RSS so far       ${peakRssMb()} MB  (target < 300 MB; this process also runs the fake Hub)`);
+
+  const big = await scenario({ images: 2000, tags, latencyMs: 0, concurrency, rescrape: false });
+  console.log(`2,000 images × ${tags} tags, no latency, concurrency ${concurrency}`);
+  console.log(`  wall time             ${fmt(big.first.seconds)} s`);
+  console.log(`  throughput            ${fmt(2000 / big.first.seconds, 1)} images/s`);
+  console.log(`  catalog rows written  ${big.first.written}`);
+  console.log(`  peak RSS              ${peakRssMb()} MB`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -10,7 +10,7 @@ import type { HubRepository, TagList } from './hub';
 import { RunQueue, Claim, ImageOutcome } from './runs/run-queue';
 import { ScrapeRun, ScrapeTrigger } from './runs/scrape-run.type';
 import { instanceUpstream, resourceUpstream } from './sync/hub-mapping';
-import { syncImage } from './sync/image-sync';
+import { syncImage, upstreamUnchanged } from './sync/image-sync';
 
 /** What the engine needs of Docker Hub (the DockerHubClient; a stand-in in unit tests). */
 export interface HubSource {
@@ -233,15 +233,21 @@ export class ScrapeEngine {
   /** One image: read Docker Hub, then write catalog + outcome in one transaction. */
   private async scrape(claim: Claim, signal: AbortSignal): Promise<void> {
     const started = performance.now();
+    let hubMs: number | undefined;
     const image = parseImageName(`${claim.namespace}/${claim.repository}`);
     let outcome: ImageOutcome;
     let finishedRun: ScrapeRun | null = null;
     try {
       const repo = await this.opts.hub.getRepository(claim.namespace, claim.repository, signal);
       const list = await this.opts.hub.listTags(claim.namespace, claim.repository, claim.maxTags, signal);
+      hubMs = performance.now() - started;
       const tags = list.tags.map(instanceUpstream);
       const upstream = resourceUpstream(repo);
-      outcome = await this.opts.db.transaction(async (tx) => {
+      if (await upstreamUnchanged(this.opts.db, image, upstream, tags)) {
+        // Nothing to write: record the outcome alone (one statement, atomic by itself).
+        outcome = { status: tags.length === 0 ? 'NO_TAGS' : 'OK', warning: list.warning ?? null, tagsSeen: tags.length };
+        if (!(await this.queue.complete(this.opts.db, this.workerId, claim, outcome))) throw new ClaimLostError();
+      } else outcome = await this.opts.db.transaction(async (tx) => {
         const r = await syncImage(tx, image, upstream, tags);
         const o: ImageOutcome = {
           status: tags.length === 0 ? 'NO_TAGS' : 'OK',
@@ -285,6 +291,7 @@ export class ScrapeEngine {
       updated: outcome.instancesUpdated,
       created: outcome.resourceCreated,
       ms: Math.round(seconds * 1000),
+      ...(hubMs !== undefined ? { hubMs: Math.round(hubMs) } : {}),
       ...(outcome.warning ? { warning: outcome.warning } : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
     };

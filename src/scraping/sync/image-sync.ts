@@ -116,6 +116,32 @@ export async function syncImage(
   return result;
 }
 
+/**
+ * True when the catalog already holds exactly this upstream state (every content hash
+ * matches, no tag missing), or when there is nothing to store (no tags, no resource): the
+ * image then needs no transaction and no write at all. One read, no lock.
+ */
+export async function upstreamUnchanged(
+  q: Queryable,
+  image: ImageName,
+  upstream: ResourceUpstream,
+  tags: readonly InstanceUpstream[],
+): Promise<boolean> {
+  const refs = tags.map((t) => dockerRef(image, t.name));
+  const [row] = await q.query<{ hash: string | null; instances: Record<string, string | null> }>(
+    `SELECT r.content_hash AS hash,
+            coalesce(jsonb_object_agg(i.origin_ref, i.content_hash) FILTER (WHERE i.id IS NOT NULL), '{}') AS instances
+     FROM processing_resource r
+     LEFT JOIN processing_instance i ON i.resource_id = r.id AND i.origin_ref = ANY($2::text[])
+     WHERE r.name = $1
+     GROUP BY r.id`,
+    [image.name, refs],
+  );
+  if (!row) return tags.length === 0;
+  if (row.hash !== contentHash(upstream)) return false;
+  return tags.every((t, i) => row.instances[refs[i]] === contentHash(t));
+}
+
 async function updateResource(tx: Queryable, current: LockedResource, upstream: ResourceUpstream, hash: string): Promise<void> {
   const columns: Record<OverridableKey, string | null> = {
     description: current.description,

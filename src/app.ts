@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './graphql/production-mode';
 import type { DataSource } from 'typeorm';
 import type { ApolloServer } from '@apollo/server';
 import { Config } from './config/config';
@@ -8,6 +9,8 @@ import { Db } from './database/db';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded';
 import { MIGRATIONS } from '../migrations';
 import { CatalogService } from './catalog/catalog.service';
+import { EnrichmentService } from './catalog/enrichment.service';
+import { Metrics } from './observability/metrics';
 import { TrackingService } from './tracking/tracking.service';
 import { ScrapeRunService } from './scraping/runs/scrape-run.service';
 import { resolveAdminToken } from './auth/admin-token';
@@ -26,6 +29,8 @@ export interface App {
   dataSource: DataSource;
   db: Db;
   services: Services;
+  /** Prometheus metrics of this instance (GET /metrics); the engine records scraper metrics here. */
+  metrics: Metrics;
   engine: ScrapeEngine;
   /** Absent when started with `http: false`. */
   http?: RunningHttpServer;
@@ -65,6 +70,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await runMigrations(dataSource, logger);
 
     const db = Db.fromDataSource(dataSource);
+    const metrics = new Metrics({ db, logger });
     const hub = new DockerHubClient({ config: config.dockerHub, logger: logger.child({ component: 'docker-hub' }) });
     cleanup.unshift(() => hub.close());
     const engine = new ScrapeEngine({ db, hub, config: config.scraper, logger });
@@ -75,6 +81,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       tracking: new TrackingService(db, config.scraper.maxTags, logger),
       runs,
       scrape: new ScrapeService(engine, runs),
+      enrichment: new EnrichmentService(db),
     };
     await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
 
@@ -89,6 +96,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         dataSource,
         db,
         services,
+        metrics,
         engine,
         url: '',
         close: () => (closed ??= runCleanup(cleanup, logger)),
@@ -99,7 +107,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
     step('graphql-schema');
     const schema = await buildAppSchema();
-    const apollo: ApolloServer<GraphQLContext> = createApollo({ schema, logger, limits: config.graphql });
+    const apollo: ApolloServer<GraphQLContext> = createApollo({ schema, logger, limits: config.graphql, plugins: [metrics.apolloPlugin()] });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
 
@@ -111,8 +119,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxBodyBytes: config.graphql.maxBodyBytes,
         maxBatch: config.graphql.maxBatch,
         landingPage: config.graphql.landingPage,
+        metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization }) =>
-          createContext({ requestId, logger: requestLogger, services, isAdmin: admin.verify(authorization) }),
+          createContext({
+            requestId,
+            logger: requestLogger,
+            services,
+            isAdmin: admin.verify(authorization),
+            authorizationGiven: (authorization ?? '').trim() !== '',
+          }),
         health: {
           async ready() {
             const names = MIGRATIONS.map((m) => new m().name);
@@ -143,6 +158,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       dataSource,
       db,
       services,
+      metrics,
       engine,
       http: server,
       url: server.url,

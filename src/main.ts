@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './graphql/production-mode';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger } from './shared/logger';
 import { startApp } from './app';

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import '../graphql/production-mode';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../shared/logger';

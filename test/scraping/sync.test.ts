@@ -192,3 +192,58 @@ describe('sync engine: re-scrapes', () => {
     for (const id of alpineIds) assert.deepEqual(after.find((r) => r.id === id), before.find((r) => r.id === id));
   });
 });
+
+describe('sync engine: the anonymous paging limit and authentication', () => {
+  let db: TestDatabase;
+  let hub: FakeDockerHub;
+  let apps: TestApp[] = [];
+
+  before(async () => {
+    db = await createTestDatabase();
+    // Synthetic: a tiny anonymous limit stands for Docker Hub's offset 1000.
+    hub = await FakeDockerHub.start({ maxPageSize: 2, anonymousOffsetLimit: 4, credentials: { username: 'robot', token: 'dckr_pat_secret-token-123' } });
+    hub.setRepository('library', 'busybox', { tags: syntheticTags(9) });
+  });
+  after(async () => {
+    for (const a of apps) await a.close();
+    await hub?.close();
+    await db?.drop();
+  });
+
+  test('anonymous paging stops at the limit, keeps what was read and says a token is needed', async () => {
+    const app = await startTestApp(db.url, { DOCKER_HUB_URL: hub.url, DOCKER_SCRAPER_IMAGES: 'busybox', DOCKER_SCRAPER_MAX_TAGS: '8' });
+    apps.push(app);
+    const run = await scrape(app);
+    assert.equal(run.status, 'SUCCEEDED');
+    const r = run.results[0];
+    assert.equal(r.status, 'OK');
+    assert.equal(r.tagsSeen, 4);
+    assert.equal(r.instancesAdded, 4);
+    assert.match(r.warning, /DOCKER_HUB_USERNAME/);
+    assert.match(r.warning, /DOCKER_HUB_TOKEN/);
+  });
+
+  test('with a token, every request is authenticated and paging goes on; the token never shows', async () => {
+    const app = await startTestApp(db.url, {
+      DOCKER_HUB_URL: hub.url,
+      DOCKER_SCRAPER_IMAGES: 'busybox',
+      DOCKER_SCRAPER_MAX_TAGS: '8',
+      DOCKER_HUB_USERNAME: 'robot',
+      DOCKER_HUB_TOKEN: 'dckr_pat_secret-token-123',
+    });
+    apps.push(app);
+    hub.clearRequests();
+    const run = await scrape(app);
+    const r = run.results[0];
+    assert.equal(r.status, 'OK');
+    assert.equal(r.tagsSeen, 8);
+    assert.equal(r.warning, null);
+    assert.equal(r.instancesAdded, 4, 'the four tags past the anonymous limit');
+    const api = hub.requestsTo((q) => q.path.startsWith('/v2/namespaces/'));
+    assert.ok(api.length > 0 && api.every((q) => q.bearerValid), 'bearer token on every Hub request');
+    assert.equal(hub.countRequests((q) => q.path === '/v2/auth/token'), 1, 'one sign-in');
+    const status = await app.gql(`{ scraper { authenticated } }`);
+    assert.equal(status.data.scraper.authenticated, true);
+    assert.doesNotMatch(JSON.stringify(status), /secret-token/);
+  });
+});

@@ -277,8 +277,21 @@ function adminToken(raw: string | undefined, bad: (v: string, value: string, exp
   return raw;
 }
 
+/**
+ * Hides the password of a URL that may be malformed: whatever lies between the first `:` of
+ * the user info and the last `@` (a password may hold `/` or `@`; the scheme may be missing),
+ * and any `password=` parameter.
+ */
 function redactUrl(raw: string): string {
-  return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  let out = raw;
+  const at = out.lastIndexOf('@');
+  if (at >= 0) {
+    const slashes = out.indexOf('//');
+    const start = slashes >= 0 && slashes < at ? slashes + 2 : 0;
+    const colon = out.indexOf(':', start);
+    if (colon >= 0 && colon < at) out = `${out.slice(0, colon)}:***${out.slice(at)}`;
+  }
+  return out.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 function deepFreeze<T>(value: T): T {

@@ -146,11 +146,36 @@ async function stopOrphan(clusterDir: string, logger: Logger): Promise<void> {
   }
   const pid = Number(text.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  // After a reboot or a container restart the file is stale and its pid may belong to another
+  // process now (this very process, even): never signal anything but this cluster's server.
+  const ours = pid === process.pid || pid === process.ppid ? false : await servesCluster(pid, clusterDir);
+  if (ours === false) {
+    logger.warn({ pid }, 'removing a stale postmaster.pid: the process it names is not this cluster\'s PostgreSQL server');
+    await fs.rm(path.join(clusterDir, 'postmaster.pid'), { force: true });
+    return;
+  }
   logger.warn({ pid }, 'stopping an embedded PostgreSQL server left running by an earlier process');
   process.kill(pid, 'SIGINT'); // fast shutdown
   const deadline = Date.now() + 30_000;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) throw new Error(`an earlier PostgreSQL server (pid ${pid}) still holds ${clusterDir}`);
+}
+
+/**
+ * Whether `pid` is a PostgreSQL server started on `clusterDir` (`postgres -D <clusterDir>`),
+ * read from /proc; undefined where /proc cannot tell (not Linux).
+ */
+async function servesCluster(pid: number, clusterDir: string): Promise<boolean | undefined> {
+  let cmdline: string;
+  try {
+    cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
+  } catch (e) {
+    // Gone since it was seen alive: stale. Unreadable, or no /proc: cannot tell.
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' && (await exists('/proc/self/cmdline')) ? false : undefined;
+  }
+  const args = cmdline.split('\0');
+  const d = args.indexOf('-D');
+  return path.basename(args[0] ?? '') === 'postgres' && d >= 0 && path.resolve(args[d + 1] ?? '') === path.resolve(clusterDir);
 }
 
 function alive(pid: number): boolean {

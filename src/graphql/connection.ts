@@ -105,7 +105,7 @@ export function toPage<R extends { _sortKey: string | null; id: string }, T>(
     edges,
     pageInfo: {
       hasNextPage: rows.length > first,
-      hasPreviousPage: after != null,
+      hasPreviousPage: Boolean(after), // an empty cursor is no cursor (the services ignore it too)
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },

@@ -97,7 +97,8 @@ describe('scraper processes', () => {
 
   test('SIGTERM: stops claiming, hands unfinished images back and exits 0; another process finishes the run', async () => {
     hub.latencyMs = 300;
-    const a = start({ SHUTDOWN_GRACE: '100ms' });
+    // A lease long enough that the second process, even slow to boot, finds the run still leased.
+    const a = start({ SHUTDOWN_GRACE: '100ms', DOCKER_SCRAPER_LEASE: '10s' });
     const run = await waitForRow<any>(db, `SELECT r.id, (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done FROM scrape_run r`, [], (r) => r?.images_done >= 1);
     a.kill('SIGTERM');
     const exit = await a.exited;
@@ -107,7 +108,7 @@ describe('scraper processes', () => {
     assert.ok(!states.some((s) => s.status === 'RUNNING'), `nothing left claimed: ${JSON.stringify(states)}`);
     assert.ok(states.some((s) => s.status === 'PENDING'));
     hub.latencyMs = 0;
-    start();
+    start({ DOCKER_SCRAPER_LEASE: '10s' });
     const done = await waitForRow<any>(db, `SELECT status FROM scrape_run WHERE id = $1 AND status NOT IN ('QUEUED', 'RUNNING')`, [run.id], undefined, 20_000);
     assert.equal(done.status, 'SUCCEEDED');
   });

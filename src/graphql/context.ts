@@ -10,8 +10,16 @@ export interface GraphQLContext {
   loaders: LoaderRegistry;
   /** True when the request carried the admin bearer token. */
   isAdmin: boolean;
+  /** Whether the request had an `Authorization` header at all (a missing and a wrong token get different messages). */
+  authorizationGiven?: boolean;
 }
 
-export function createContext(opts: { requestId: string; logger: Logger; services: Services; isAdmin: boolean }): GraphQLContext {
+export function createContext(opts: {
+  requestId: string;
+  logger: Logger;
+  services: Services;
+  isAdmin: boolean;
+  authorizationGiven?: boolean;
+}): GraphQLContext {
   return { ...opts, loaders: new LoaderRegistry() };
 }

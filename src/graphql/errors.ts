@@ -46,8 +46,8 @@ export class BadUserInputError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(message: string) {
-    super(ErrorCode.NOT_FOUND, message);
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.NOT_FOUND, message, details);
   }
 }
 
@@ -82,6 +82,15 @@ export function invalidFieldsOf(errors: readonly ValidationError[], prefix = '')
 }
 
 /**
+ * An error about the request itself (GraphQL's own, or Apollo's wrapper around one: parse,
+ * validation, variable coercion, abuse limits), never one thrown by our code at run time.
+ */
+function isRequestError(error: GraphQLError): boolean {
+  if (error.originalError === undefined) return true;
+  return error.path === undefined && error.originalError instanceof GraphQLError && error.originalError.originalError === undefined;
+}
+
+/**
  * Apollo's `formatError`: domain errors and GraphQL's own request errors pass as they are;
  * anything else is an internal error: logged in full with the request id, answered with
  * `INTERNAL_SERVER_ERROR` and no message, stack or SQL.
@@ -102,9 +111,12 @@ export function formatError(fallbackLogger: Logger) {
           : 'Invalid arguments';
       return { ...base, message, extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields } };
     }
-    if (original instanceof GraphQLError && original.originalError === undefined) {
+    if (original instanceof GraphQLError && isRequestError(original)) {
       // Parse, validation, variable coercion and limit errors: about the request, safe to show.
-      const code = (formatted.extensions?.code as string | undefined) ?? ErrorCode.BAD_USER_INPUT;
+      // Apollo wraps validation errors (code GRAPHQL_VALIDATION_FAILED): an abuse limit's own
+      // code (QUERY_TOO_COMPLEX) on the wrapped error wins.
+      const inner = original.originalError instanceof GraphQLError ? original.originalError : undefined;
+      const code = (inner?.extensions?.code as string | undefined) ?? (formatted.extensions?.code as string | undefined) ?? ErrorCode.BAD_USER_INPUT;
       return { ...formatted, extensions: { ...formatted.extensions, code } };
     }
     const scope = requestScope.getStore();

@@ -7,7 +7,10 @@ import { ScrapeRunConnectionResolver, ScrapeRunResolver } from '../scraping/runs
 import { ScraperResolver } from '../scraping/scraper.resolver';
 import { ScrapeResolver } from '../scraping/scrape.resolver';
 import { TrackedImageConnectionResolver, TrackedImageResolver } from '../tracking/tracking.resolver';
+import { TrackingMutationResolver } from '../tracking/tracking-mutations.resolver';
+import { EnrichmentResolver } from '../catalog/enrichment.resolver';
 import type { GraphQLContext } from './context';
+import { UnauthenticatedError } from './errors';
 import { DateTime } from './scalars';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -22,10 +25,26 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ScrapeRunConnectionResolver,
   ScraperResolver,
   ScrapeResolver,
+  TrackingMutationResolver,
+  EnrichmentResolver,
 ];
 
-/** Mutations are for holders of the admin token; queries are public. */
-const authChecker: AuthChecker<GraphQLContext> = ({ context }) => context.isAdmin;
+const TOKEN_HELP =
+  'Send the header "Authorization: Bearer <token>" with the admin token: CATALOG_ADMIN_TOKEN, or, when that is unset, ' +
+  'the token generated at first start (printed at startup and stored in the file admin-token of CATALOG_DATA_DIR).';
+
+/**
+ * Mutations (`@Authorized()`) are for holders of the admin token; queries are public. A
+ * refusal is UNAUTHENTICATED and says how to authenticate, for a missing and a wrong token alike.
+ */
+const authChecker: AuthChecker<GraphQLContext> = ({ context }) => {
+  if (context.isAdmin) return true;
+  throw new UnauthenticatedError(
+    context.authorizationGiven
+      ? `The Authorization header does not hold the admin token. ${TOKEN_HELP}`
+      : `This mutation needs the admin token. ${TOKEN_HELP}`,
+  );
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 

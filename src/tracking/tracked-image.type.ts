@@ -72,6 +72,12 @@ export class TrackedImage {
   @Field(() => DateTime, { nullable: true, description: 'When a scrape of this image last succeeded.' })
   lastSyncedAt: Date | null;
 
+  @Field(() => DateTime, {
+    nullable: true,
+    description: 'When the image was taken off the list (through the API, or because the configuration no longer names it); null while on the list.',
+  })
+  removedAt: Date | null;
+
   @Field(() => DateTime, { description: 'When the image was put on the list.' })
   createdAt: Date;
 

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { Db, Queryable } from '../database/db';
 import { decodeCursor, Page, toPage } from '../graphql/connection';
-import { BadUserInputError } from '../graphql/errors';
+import { BadUserInputError, NotFoundError } from '../graphql/errors';
 import { ImageName } from '../shared/image-name';
 import type { Logger } from '../shared/logger';
 import { TrackedImage, TrackedImageSource } from './tracked-image.type';
@@ -12,7 +12,7 @@ export const TRACKING_LOCK_KEY = 7_301_940_002;
 export const TRACKED_IMAGE_COLUMNS = `
   t.id, t.position::text AS position, t.name, t.namespace, t.repository, t.enabled,
   t.max_tags AS "maxTagsOverride", t.source, t.last_status AS "lastStatus", t.last_error AS "lastError",
-  t.last_scraped_at AS "lastScrapedAt", t.last_synced_at AS "lastSyncedAt",
+  t.last_scraped_at AS "lastScrapedAt", t.last_synced_at AS "lastSyncedAt", t.removed_at AS "removedAt",
   t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
 
 type TrackedImageRow = Omit<TrackedImage, 'maxTags'>;
@@ -78,6 +78,155 @@ export class TrackingService {
   async countActive(): Promise<number> {
     const [row] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tracked_image WHERE removed_at IS NULL`);
     return row.n;
+  }
+
+  /**
+   * Puts images on the list (source `API`). An image already on it is kept as it is, except
+   * for `maxTags` when given (`null` → follow the default); an image removed earlier (by the
+   * API or the configuration) comes back enabled, its tombstone cleared, so that the next
+   * start keeps it. Returns the named images in the order given.
+   */
+  async add(images: readonly ImageName[], maxTags?: number | null): Promise<TrackedImage[]> {
+    const names = images.map((i) => i.name);
+    return this.listChange(async (tx) => {
+      const rows = await tx.query<{ name: string; removed: boolean; max_tags: number | null }>(
+        'SELECT name, removed_at IS NOT NULL AS removed, max_tags FROM tracked_image WHERE name = ANY($1::text[]) FOR UPDATE',
+        [names],
+      );
+      const existing = new Map(rows.map((r) => [r.name, r]));
+      await this.insertNew(
+        tx,
+        images.filter((i) => !existing.has(i.name)),
+        maxTags ?? null,
+      );
+      const restored = rows.filter((r) => r.removed).map((r) => r.name);
+      await this.restore(tx, restored, maxTags ?? null);
+      if (maxTags !== undefined) {
+        const retagged = rows.filter((r) => !r.removed && r.max_tags !== maxTags).map((r) => r.name);
+        if (retagged.length > 0) {
+          await tx.query('UPDATE tracked_image SET max_tags = $2, updated_at = now() WHERE name = ANY($1::text[])', [retagged, maxTags]);
+        }
+      }
+      return inOrder(names, await this.byNames(names, tx));
+    });
+  }
+
+  /**
+   * Takes images off the list, leaving a tombstone (`removed_by = 'API'`) so that the
+   * configured list cannot bring them back at the next start. Every image must be on the
+   * list: otherwise nothing is removed and NOT_FOUND names the others. `purge` also deletes
+   * their catalog resources (and, by cascade, instances). Returns the removed images.
+   */
+  async remove(images: readonly ImageName[], purge: boolean): Promise<TrackedImage[]> {
+    const names = images.map((i) => i.name);
+    return this.listChange(async (tx) => {
+      const active = await tx.query<{ name: string }>(
+        'SELECT name FROM tracked_image WHERE name = ANY($1::text[]) AND removed_at IS NULL FOR UPDATE',
+        [names],
+      );
+      const found = new Set(active.map((r) => r.name));
+      const missing = names.filter((n) => !found.has(n));
+      if (missing.length > 0) {
+        throw new NotFoundError(
+          `Not on the tracked list: ${missing.join(', ')}. Nothing was removed.`,
+          { images: missing },
+        );
+      }
+      const removed = await this.tombstone(tx, names);
+      if (purge) await tx.query('DELETE FROM processing_resource WHERE name = ANY($1::text[])', [names]);
+      return inOrder(names, removed);
+    });
+  }
+
+  /**
+   * Makes the list exactly `images`: adds the missing ones (as {@link add} does), removes
+   * the others (as {@link remove} does, without purging). Returns both and the new list.
+   */
+  async set(images: readonly ImageName[]): Promise<{ added: TrackedImage[]; removed: TrackedImage[]; trackedImages: TrackedImage[] }> {
+    const wanted = new Set(images.map((i) => i.name));
+    return this.listChange(async (tx) => {
+      const rows = await tx.query<{ name: string; removed: boolean }>(
+        'SELECT name, removed_at IS NOT NULL AS removed FROM tracked_image FOR UPDATE',
+      );
+      const existing = new Map(rows.map((r) => [r.name, r]));
+      const toInsert = images.filter((i) => !existing.has(i.name));
+      const toRestore = rows.filter((r) => r.removed && wanted.has(r.name)).map((r) => r.name);
+      const toRemove = rows.filter((r) => !r.removed && !wanted.has(r.name)).map((r) => r.name);
+      await this.insertNew(tx, toInsert, null);
+      await this.restore(tx, toRestore, null);
+      const removed = await this.tombstone(tx, toRemove);
+      const addedNames = [...toInsert.map((i) => i.name), ...toRestore];
+      const trackedImages = (
+        await tx.query<TrackedImageRow>(`SELECT ${TRACKED_IMAGE_COLUMNS} FROM tracked_image t WHERE t.removed_at IS NULL ORDER BY t.position`)
+      ).map(this.toTrackedImage);
+      return {
+        added: trackedImages.filter((t) => addedNames.includes(t.name)),
+        removed: inOrder(toRemove, removed),
+        trackedImages,
+      };
+    });
+  }
+
+  /** Changes one image's settings; fields left undefined stay. NOT_FOUND when it is not on the list. */
+  async update(image: ImageName, patch: { enabled?: boolean; maxTags?: number | null }): Promise<TrackedImage> {
+    return this.listChange(async (tx) => {
+      const [row] = await tx.query<{ enabled: boolean; max_tags: number | null }>(
+        'SELECT enabled, max_tags FROM tracked_image WHERE name = $1 AND removed_at IS NULL FOR UPDATE',
+        [image.name],
+      );
+      if (!row) {
+        throw new NotFoundError(`Not on the tracked list: ${image.name}. Add it with addTrackedImages first.`, { images: [image.name] });
+      }
+      const sets: string[] = [];
+      const params: unknown[] = [image.name];
+      if (patch.enabled !== undefined && patch.enabled !== row.enabled) sets.push(`enabled = $${params.push(patch.enabled)}`);
+      if (patch.maxTags !== undefined && patch.maxTags !== row.max_tags) sets.push(`max_tags = $${params.push(patch.maxTags)}::integer`);
+      if (sets.length > 0) {
+        await tx.query(`UPDATE tracked_image SET ${sets.join(', ')}, updated_at = now() WHERE name = $1`, params);
+      }
+      const [updated] = await this.byNames([image.name], tx);
+      return updated;
+    });
+  }
+
+  /** Every change to the list: one transaction, serialised with every other change across replicas. */
+  private listChange<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [TRACKING_LOCK_KEY]);
+      return fn(tx);
+    });
+  }
+
+  private async insertNew(tx: Queryable, images: readonly ImageName[], maxTags: number | null): Promise<void> {
+    if (images.length === 0) return;
+    await tx.query(
+      `INSERT INTO tracked_image (id, name, namespace, repository, source, max_tags)
+       SELECT id, name, ns, repo, 'API', $5::integer
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(id, name, ns, repo, ord)
+       ORDER BY ord`,
+      [images.map(() => uuidv7()), images.map((i) => i.name), images.map((i) => i.namespace), images.map((i) => i.repository), maxTags],
+    );
+  }
+
+  /** Brings removed images back (enabled, source `API`), clearing their tombstones. */
+  private async restore(tx: Queryable, names: readonly string[], maxTags: number | null): Promise<void> {
+    if (names.length === 0) return;
+    await tx.query(
+      `UPDATE tracked_image SET removed_at = NULL, removed_by = NULL, source = 'API', enabled = true, max_tags = $2::integer, updated_at = now()
+       WHERE name = ANY($1::text[])`,
+      [names, maxTags],
+    );
+  }
+
+  private async tombstone(tx: Queryable, names: readonly string[]): Promise<TrackedImage[]> {
+    if (names.length === 0) return [];
+    const rows = await tx.query<TrackedImageRow>(
+      `UPDATE tracked_image t SET removed_at = now(), removed_by = 'API', updated_at = now()
+       WHERE t.name = ANY($1::text[]) AND t.removed_at IS NULL
+       RETURNING ${TRACKED_IMAGE_COLUMNS}`,
+      [names],
+    );
+    return rows.map(this.toTrackedImage);
   }
 
   /**
@@ -152,4 +301,10 @@ export class TrackingService {
     );
     return summary;
   }
+}
+
+/** `items` sorted as `names` lists them. */
+function inOrder<T extends { name: string }>(names: readonly string[], items: readonly T[]): T[] {
+  const index = new Map(names.map((n, i) => [n, i]));
+  return [...items].sort((a, b) => (index.get(a.name) ?? 0) - (index.get(b.name) ?? 0));
 }

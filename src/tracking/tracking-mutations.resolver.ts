@@ -1,0 +1,82 @@
+import { Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context';
+import { InputArg } from '../graphql/validation';
+import { parseImageName, parseImageNames } from '../shared/image-name';
+import {
+  AddTrackedImagesInput,
+  RemoveTrackedImagesInput,
+  SetTrackedImagesInput,
+  SetTrackedImagesPayload,
+  TrackedImagePayload,
+  TrackedImagesPayload,
+  UpdateTrackedImageInput,
+} from './tracking.input';
+
+/**
+ * Changes to the tracked image list. Inputs are validated before a resolver runs (names
+ * follow Docker Hub's rules, see tracking.input.ts), so names parse here.
+ */
+@Resolver()
+export class TrackingMutationResolver {
+  @Authorized()
+  @Mutation(() => TrackedImagesPayload, {
+    description:
+      'Puts images on the tracked list; they are scraped at the next run, or at once with `scrapeNow: true`. ' +
+      'Images already on the list are not an error (their `maxTags` changes when given). An image removed earlier comes back.',
+  })
+  async addTrackedImages(
+    @InputArg(AddTrackedImagesInput, 'The images and their settings.') input: AddTrackedImagesInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<TrackedImagesPayload> {
+    const images = parseImageNames(input.images);
+    const trackedImages = await ctx.services.tracking.add(images, input.maxTags);
+    // The images are on the list now (committed): a scrape of them can start at once.
+    const run = input.scrapeNow
+      ? (await ctx.services.scrape.trigger({ images: images.map((i) => i.name), requestedBy: `api:${ctx.requestId}` })).run
+      : null;
+    return { trackedImages, scrapeRun: run };
+  }
+
+  @Authorized()
+  @Mutation(() => TrackedImagesPayload, {
+    description:
+      'Takes images off the tracked list; they stay off across restarts even when DOCKER_SCRAPER_IMAGES or the default list names them ' +
+      '(addTrackedImages brings one back). Their catalog resources stay unless `purge: true`. ' +
+      'Every image must be on the list: otherwise NOT_FOUND names the others and nothing is removed.',
+  })
+  async removeTrackedImages(
+    @InputArg(RemoveTrackedImagesInput, 'The images to remove.') input: RemoveTrackedImagesInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<TrackedImagesPayload> {
+    const trackedImages = await ctx.services.tracking.remove(parseImageNames(input.images), input.purge === true);
+    return { trackedImages, scrapeRun: null };
+  }
+
+  @Authorized()
+  @Mutation(() => SetTrackedImagesPayload, {
+    description:
+      'Replaces the whole tracked list: adds the images it lacks, removes those not named (as removeTrackedImages, without purging), ' +
+      'and reports both.',
+  })
+  async setTrackedImages(
+    @InputArg(SetTrackedImagesInput, 'The new list.') input: SetTrackedImagesInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<SetTrackedImagesPayload> {
+    return ctx.services.tracking.set(parseImageNames(input.images));
+  }
+
+  @Authorized()
+  @Mutation(() => TrackedImagePayload, {
+    description: 'Enables or disables one tracked image, or changes how many tags it imports. NOT_FOUND when it is not on the list.',
+  })
+  async updateTrackedImage(
+    @InputArg(UpdateTrackedImageInput, 'The image and the settings to change.') input: UpdateTrackedImageInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<TrackedImagePayload> {
+    const trackedImage = await ctx.services.tracking.update(parseImageName(input.image), {
+      enabled: input.enabled ?? undefined,
+      maxTags: input.maxTags,
+    });
+    return { trackedImage };
+  }
+}

@@ -1,0 +1,128 @@
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, ArrayMinSize, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { AreImageNames, IsImageName, NotNull } from '../graphql/validation';
+import { ScrapeRun } from '../scraping/runs/scrape-run.type';
+import { TrackedImage } from './tracked-image.type';
+
+/** Most images one mutation may name. */
+export const MAX_IMAGES_PER_CALL = 500;
+export const MIN_MAX_TAGS = 1;
+export const MAX_MAX_TAGS = 10_000;
+
+const IMAGES_DESCRIPTION =
+  'Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. ' +
+  `Duplicates (in either form) count once. 1 to ${MAX_IMAGES_PER_CALL} names.`;
+const MAX_TAGS_MESSAGE = `must be a whole number from ${MIN_MAX_TAGS} to ${MAX_MAX_TAGS}`;
+
+@InputType({ description: 'Images to put on the tracked list.' })
+export class AddTrackedImagesInput {
+  @Field(() => [String], { description: IMAGES_DESCRIPTION })
+  @ArrayMinSize(1, { message: 'give at least one image' })
+  @ArrayMaxSize(MAX_IMAGES_PER_CALL, { message: `give at most ${MAX_IMAGES_PER_CALL} images per call` })
+  @AreImageNames()
+  images: string[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      `Tags to import per scrape for these images (newest first), ${MIN_MAX_TAGS} to ${MAX_MAX_TAGS}. ` +
+      'Omitted: new images follow DOCKER_SCRAPER_MAX_TAGS and images already tracked keep their setting. ' +
+      'null: all of them follow DOCKER_SCRAPER_MAX_TAGS.',
+  })
+  @IsOptional()
+  @IsInt({ message: MAX_TAGS_MESSAGE })
+  @Min(MIN_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
+  @Max(MAX_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
+  maxTags?: number | null;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description:
+      'true: start a scrape of these images at once (returned as `scrapeRun`) instead of waiting for the next scheduled run.',
+  })
+  scrapeNow: boolean;
+}
+
+@InputType({ description: 'Images to take off the tracked list.' })
+export class RemoveTrackedImagesInput {
+  @Field(() => [String], {
+    description: `${IMAGES_DESCRIPTION} Every one must be tracked: when one is not, nothing is removed (NOT_FOUND names them).`,
+  })
+  @ArrayMinSize(1, { message: 'give at least one image' })
+  @ArrayMaxSize(MAX_IMAGES_PER_CALL, { message: `give at most ${MAX_IMAGES_PER_CALL} images per call` })
+  @AreImageNames()
+  images: string[];
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description:
+      'true: also delete their catalog resources and instances. false: the resources stay in the catalog (no longer refreshed).',
+  })
+  purge: boolean;
+}
+
+@InputType({ description: 'The whole tracked list.' })
+export class SetTrackedImagesInput {
+  @Field(() => [String], {
+    description:
+      `${IMAGES_DESCRIPTION} Images on the list that are not named here are removed (their resources stay in the catalog); ` +
+      'to empty the list, use removeTrackedImages.',
+  })
+  @ArrayMinSize(1, { message: 'give at least one image (to take every image off the list, use removeTrackedImages)' })
+  @ArrayMaxSize(MAX_IMAGES_PER_CALL, { message: `give at most ${MAX_IMAGES_PER_CALL} images per call` })
+  @AreImageNames()
+  images: string[];
+}
+
+@InputType({ description: 'Settings of one tracked image; fields left out stay as they are.' })
+export class UpdateTrackedImageInput {
+  @Field({ description: 'The image: `nginx`, `library/nginx` or `org/name`. It must be on the list.' })
+  @IsImageName()
+  image: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'false: scrapes skip the image (it stays on the list); true: they read it again.' })
+  @NotNull()
+  enabled?: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `Tags to import per scrape (newest first), ${MIN_MAX_TAGS} to ${MAX_MAX_TAGS}; null: follow DOCKER_SCRAPER_MAX_TAGS.`,
+  })
+  @IsOptional()
+  @IsInt({ message: MAX_TAGS_MESSAGE })
+  @Min(MIN_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
+  @Max(MAX_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
+  maxTags?: number | null;
+}
+
+@ObjectType({ description: 'Tracked images that a mutation added, kept or removed.' })
+export class TrackedImagesPayload {
+  @Field(() => [TrackedImage], {
+    description: 'addTrackedImages: the named images, as they are now on the list. removeTrackedImages: the removed images.',
+  })
+  trackedImages: TrackedImage[];
+
+  @Field(() => ScrapeRun, {
+    nullable: true,
+    description: 'addTrackedImages with `scrapeNow: true`: the scrape it started (follow it with `scrapeRun(id)`); null otherwise.',
+  })
+  scrapeRun: ScrapeRun | null;
+}
+
+@ObjectType({ description: 'What setTrackedImages changed.' })
+export class SetTrackedImagesPayload {
+  @Field(() => [TrackedImage], { description: 'Images that were not on the list and now are.' })
+  added: TrackedImage[];
+
+  @Field(() => [TrackedImage], { description: 'Images that were on the list and no longer are (their resources stay in the catalog).' })
+  removed: TrackedImage[];
+
+  @Field(() => [TrackedImage], { description: 'The whole list after the change, in list order.' })
+  trackedImages: TrackedImage[];
+}
+
+@ObjectType({ description: 'A tracked image after a change.' })
+export class TrackedImagePayload {
+  @Field(() => TrackedImage, { description: 'The image, as it is now.' })
+  trackedImage: TrackedImage;
+}

@@ -1,6 +1,6 @@
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import type { Logger } from '../shared/logger';
 import type { GraphQLLimits } from '../config/config';
@@ -42,6 +42,8 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
       costLimitPlugin<GraphQLContext>(limits.maxCost),
+      // No cache hints are used; without this Apollo wraps every field resolver to collect them.
+      ApolloServerPluginCacheControlDisabled(),
       ...(opts.plugins ?? []),
     ],
   });

@@ -71,9 +71,22 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
     const db = Db.fromDataSource(dataSource);
     const metrics = new Metrics({ db, logger });
-    const hub = new DockerHubClient({ config: config.dockerHub, logger: logger.child({ component: 'docker-hub' }) });
+    const hub = new DockerHubClient({
+      config: config.dockerHub,
+      logger: logger.child({ component: 'docker-hub' }),
+      observer: metrics.hubObserver(),
+    });
     cleanup.unshift(() => hub.close());
-    const engine = new ScrapeEngine({ db, hub, config: config.scraper, logger });
+    const engine = new ScrapeEngine({
+      db,
+      hub,
+      config: config.scraper,
+      logger,
+      observer: {
+        imageFinished: (e) => metrics.imageFinished({ outcome: e.status, durationSeconds: e.seconds }),
+        runFinished: (e) => metrics.scrapeRunFinished({ trigger: e.trigger, status: e.status, durationSeconds: e.seconds }),
+      },
+    });
     const runs = new ScrapeRunService(db);
     const services: Services = {
       config,

@@ -7,8 +7,8 @@ import type { Logger } from '../shared/logger';
 import { parseImageName } from '../shared/image-name';
 import { HubNotFoundError, isHubError } from './hub';
 import type { HubRepository, TagList } from './hub';
-import { RunQueue, Claim, ImageOutcome } from './runs/run-queue';
-import { ScrapeRun, ScrapeTrigger } from './runs/scrape-run.type';
+import { RunQueue, Claim, FinishedStatus, ImageOutcome } from './runs/run-queue';
+import { ScrapeRun, ScrapeRunStatus, ScrapeTrigger } from './runs/scrape-run.type';
 import { instanceUpstream, resourceUpstream } from './sync/hub-mapping';
 import { syncImage, upstreamUnchanged } from './sync/image-sync';
 
@@ -18,10 +18,17 @@ export interface HubSource {
   listTags(namespace: string, repository: string, maxTags: number, signal?: AbortSignal): Promise<TagList>;
 }
 
+type EndedRunStatus = Exclude<`${ScrapeRunStatus}`, 'QUEUED' | 'RUNNING'>;
+
+/** The status of a run that has ended (those passed to the observer have, by construction). */
+function ended(run: ScrapeRun): EndedRunStatus {
+  return run.status as EndedRunStatus;
+}
+
 /** Hooks for metrics. */
 export interface ScrapeObserver {
-  imageFinished?(e: { status: string; seconds: number }): void;
-  runFinished?(e: { trigger: string; status: string; seconds: number }): void;
+  imageFinished?(e: { status: FinishedStatus; seconds: number }): void;
+  runFinished?(e: { trigger: `${ScrapeTrigger}`; status: EndedRunStatus; seconds: number }): void;
 }
 
 export interface EngineOptions {
@@ -215,7 +222,7 @@ export class ScrapeEngine {
     });
     for (const { interrupted, recovery } of done) {
       this.log.warn({ run: interrupted.id, error: interrupted.error, recovery: recovery?.id }, 'run interrupted: its processes stopped');
-      this.opts.observer?.runFinished?.({ trigger: interrupted.trigger, status: interrupted.status, seconds: runSeconds(interrupted) });
+      this.opts.observer?.runFinished?.({ trigger: interrupted.trigger, status: ended(interrupted), seconds: runSeconds(interrupted) });
       if (recovery) this.logRunCreated(recovery, 'recovering the unfinished images');
     }
   }
@@ -248,6 +255,14 @@ export class ScrapeEngine {
         outcome = { status: tags.length === 0 ? 'NO_TAGS' : 'OK', warning: list.warning ?? null, tagsSeen: tags.length };
         if (!(await this.queue.complete(this.opts.db, this.workerId, claim, outcome))) throw new ClaimLostError();
       } else outcome = await this.opts.db.transaction(async (tx) => {
+        // Removed (maybe purged) through the API while it was being read: store nothing. The
+        // share lock makes a removal that starts now wait for this transaction to end.
+        const [tracked] = await tx.query(`SELECT 1 FROM tracked_image WHERE name = $1 AND removed_at IS NULL FOR SHARE`, [image.name]);
+        if (!tracked) {
+          const skipped: ImageOutcome = { status: 'OK', tagsSeen: tags.length, warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
+          if (!(await this.queue.complete(tx, this.workerId, claim, skipped))) throw new ClaimLostError();
+          return skipped;
+        }
         const r = await syncImage(tx, image, upstream, tags);
         const o: ImageOutcome = {
           status: tags.length === 0 ? 'NO_TAGS' : 'OK',
@@ -307,7 +322,7 @@ export class ScrapeEngine {
 
   private logRunFinished(run: ScrapeRun): void {
     const seconds = runSeconds(run);
-    this.opts.observer?.runFinished?.({ trigger: run.trigger, status: run.status, seconds });
+    this.opts.observer?.runFinished?.({ trigger: run.trigger, status: ended(run), seconds });
     this.log.info(
       {
         run: run.id,

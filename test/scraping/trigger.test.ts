@@ -138,3 +138,29 @@ describe('triggerScrape and concurrency', () => {
     assert.match(run.results[1].error, /HTML|not JSON/i);
   });
 });
+
+describe('removal during a scrape', () => {
+  test('an image removed (and purged) while it is being read is not re-created', async () => {
+    const db = await createTestDatabase();
+    const hub = await FakeDockerHub.start();
+    hub.setRepository('acme', 'gone', { tags: syntheticTags(2) });
+    const app = await startTestApp(db.url, { DOCKER_HUB_URL: hub.url, DOCKER_SCRAPER_IMAGES: 'acme/gone' });
+    try {
+      // Remove the image between the repository request and the tag request.
+      hub.inject(hubPaths.tags('acme', 'gone'), faults.before(async () => {
+        const r = await app.gql(`mutation { removeTrackedImages(input: { images: ["acme/gone"], purge: true }) { trackedImages { name } } }`);
+        assert.equal(r.errors, undefined);
+      }));
+      const t = await app.gql(`mutation { triggerScrape(input: { wait: true }) { run { id status } } }`);
+      const run = await waitForRun(app, t.data.triggerScrape.run.id);
+      assert.equal(run.results[0].status, 'OK');
+      assert.match(run.results[0].warning, /removed from the tracked list/);
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM processing_resource WHERE name = 'acme/gone'`);
+      assert.equal(n, 0);
+    } finally {
+      await app.close();
+      await hub.close();
+      await db.drop();
+    }
+  });
+});

@@ -5,6 +5,8 @@ import { Metrics } from '../../src/observability/metrics';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { startTestApp, TestApp } from '../support/app';
 import { insertResource, insertRun } from '../support/catalog-fixtures';
+import { FakeDockerHub, faults, hubPaths } from '../support/fake-docker-hub';
+import { syntheticTags } from '../support/hub-data';
 
 /** The value of one sample line (`name{labels} value`), or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -171,3 +173,36 @@ describe('Metrics', () => {
 function ok(res: { errors?: unknown[] }) {
   assert.equal(res.errors, undefined, JSON.stringify(res.errors));
 }
+
+describe('GET /metrics after a real scrape', () => {
+  test('Docker Hub requests, retries, runs and images are recorded by the engine and the client', async () => {
+    const db = await createTestDatabase();
+    const hub = await FakeDockerHub.start();
+    hub.setRepository('library', 'nginx', { tags: syntheticTags(3) });
+    hub.inject(hubPaths.tags('library', 'nginx'), faults.serviceUnavailable(), { times: 1 });
+    const app = await startTestApp(db.url, {
+      DOCKER_HUB_URL: hub.url,
+      DOCKER_SCRAPER_IMAGES: 'nginx,ghost',
+      DOCKER_HUB_RETRY_BASE: '1ms',
+    });
+    try {
+      const t = await app.gql(`mutation { triggerScrape(input: { wait: true }) { run { status } } }`);
+      assert.equal(t.data.triggerScrape.run.status, 'PARTIAL');
+      const text = await (await fetch(`${app.url.replace('localhost', '127.0.0.1')}/metrics`)).text();
+      assert.equal(sample(text, 'catalog_sync_hub_requests_total', { endpoint: 'repository', status: '200' }), 1);
+      assert.equal(sample(text, 'catalog_sync_hub_requests_total', { endpoint: 'repository', status: '404' }), 1);
+      assert.equal(sample(text, 'catalog_sync_hub_requests_total', { endpoint: 'tags', status: '503' }), 1);
+      assert.equal(sample(text, 'catalog_sync_hub_requests_total', { endpoint: 'tags', status: '200' }), 1);
+      assert.equal(sample(text, 'catalog_sync_hub_retries_total', { reason: 'http_503' }), 1);
+      assert.equal(sample(text, 'catalog_sync_scrape_runs_total', { trigger: 'MANUAL', status: 'PARTIAL' }), 1);
+      assert.equal(sample(text, 'catalog_sync_scrape_images_total', { outcome: 'OK' }), 1);
+      assert.equal(sample(text, 'catalog_sync_scrape_images_total', { outcome: 'NOT_FOUND' }), 1);
+      assert.equal(sample(text, 'catalog_sync_catalog_instances'), 3);
+      assert.equal(sample(text, 'catalog_sync_tracked_images', { last_status: 'NOT_FOUND' }), 1);
+    } finally {
+      await app.close();
+      await hub.close();
+      await db.drop();
+    }
+  });
+});

@@ -164,3 +164,80 @@ describe('removal during a scrape', () => {
     }
   });
 });
+
+describe('triggerScrape from several clients at once', () => {
+  test('concurrent full-list triggers start one run; every image is fetched once', async () => {
+    const db = await createTestDatabase();
+    const hub = await FakeDockerHub.start();
+    hub.seed(IMAGES);
+    const env = { DOCKER_HUB_URL: hub.url, DOCKER_SCRAPER_IMAGES: IMAGES.map((i) => `acme/${i.name}`).join(',') };
+    // Two replicas (scheduler off): each gets triggers of its own.
+    const [a, b] = await Promise.all([startTestApp(db.url, env), startTestApp(db.url, env)]);
+    try {
+      hub.latencyMs = 30;
+      const mutation = `mutation { triggerScrape { created run { id } } }`;
+      const answers = await Promise.all([a.gql(mutation), b.gql(mutation), a.gql(mutation), b.gql(mutation)]);
+      const ids = new Set(answers.map((r) => r.data.triggerScrape.run.id));
+      assert.equal(ids.size, 1, 'one run for all four triggers');
+      assert.equal(answers.filter((r) => r.data.triggerScrape.created).length, 1);
+      const run = await waitForRun(a, [...ids][0]);
+      assert.equal(run.status, 'SUCCEEDED');
+      for (const image of IMAGES) assert.equal(hub.countRequests(hubPaths.repository('acme', image.name)), 1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await hub.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('enrichment and scrapes, through the API', () => {
+  test('values set with updateResource/updateInstance survive a scrape that changes upstream; null hands them back', async () => {
+    const db = await createTestDatabase();
+    const hub = await FakeDockerHub.start();
+    hub.setRepository('library', 'redis', {
+      info: { description: 'upstream short', full_description: 'upstream long ![l](https://example.com/r.png)' },
+      tags: syntheticTags(2, { options: () => ({ platforms: ['linux/arm64/v8'] }) }),
+    });
+    const app = await startTestApp(db.url, { DOCKER_HUB_URL: hub.url, DOCKER_SCRAPER_IMAGES: 'redis' });
+    try {
+      await waitForRun(app, (await app.gql(`mutation { triggerScrape { run { id } } }`)).data.triggerScrape.run.id);
+      const { data } = await app.gql(`{ resource(name: "redis") { id instances(first: 1, filter: { names: ["t1"] }) { edges { node { id } } } } }`);
+      const resourceId = data.resource.id;
+      const instanceId = data.resource.instances.edges[0].node.id;
+      const r1 = await app.gql(`mutation($id: ID!) { updateResource(input: { id: $id, shortDescription: "ours", isDraft: true }) { resource { editedFields } } }`, { id: resourceId });
+      assert.deepEqual(r1.data.updateResource.resource.editedFields, ['shortDescription']);
+      const r2 = await app.gql(
+        `mutation($id: ID!) { updateInstance(input: { id: $id, license: "MIT", env: [{ name: "MODE", value: "x" }], args: ["--fast"] }) { instance { editedFields } } }`,
+        { id: instanceId },
+      );
+      assert.deepEqual(r2.data.updateInstance.instance.editedFields, ['args', 'env', 'license']);
+
+      hub.setRepository('library', 'redis', { info: { description: 'upstream short v2', full_description: 'upstream long v2' } });
+      hub.moveTag('library', 'redis', 't1');
+      const run = await waitForRun(app, (await app.gql(`mutation { triggerScrape(input: { wait: true }) { run { id } } }`)).data.triggerScrape.run.id);
+      assert.equal(run.instancesUpdated, 1);
+
+      const after = await app.gql(`query($id: ID!, $i: ID!) {
+        resource(id: $id) { shortDescription description isDraft editedFields }
+        instance(id: $i) { origin { license } access { container { env { name value } args } } editedFields } }`, { id: resourceId, i: instanceId });
+      assert.deepEqual(after.data.resource, { shortDescription: 'ours', description: 'upstream long v2', isDraft: true, editedFields: ['shortDescription'] });
+      assert.deepEqual(after.data.instance.origin, { license: 'MIT' });
+      assert.deepEqual(after.data.instance.access.container, { env: [{ name: 'MODE', value: 'x' }], args: ['--fast'] });
+
+      const back = await app.gql(
+        `mutation($id: ID!, $i: ID!) {
+          r: updateResource(input: { id: $id, shortDescription: null }) { resource { shortDescription editedFields } }
+          i: updateInstance(input: { id: $i, env: null }) { instance { access { container { env { name value } } } editedFields } } }`,
+        { id: resourceId, i: instanceId },
+      );
+      assert.deepEqual(back.data.r.resource, { shortDescription: 'upstream short v2', editedFields: [] });
+      assert.deepEqual(back.data.i.instance.access.container.env, [{ name: 'ARCH', value: 'arm64' }]);
+      assert.deepEqual(back.data.i.instance.editedFields, ['args', 'license']);
+    } finally {
+      await app.close();
+      await hub.close();
+      await db.drop();
+    }
+  });
+});

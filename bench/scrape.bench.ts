@@ -1,6 +1,7 @@
 /**
- * Scrape benchmark (issue 3). A fake Docker Hub on loopback serves synthetic images;
- * the engine scrapes them into a fresh database on real PostgreSQL.
+ * Scrape benchmark (issue 3). A fake Docker Hub on loopback, in a process of its own, serves
+ * synthetic images; the engine, in this process, scrapes them into a fresh database on real
+ * PostgreSQL.
  *
  * 1. 200 images × 10 tags, 50 ms latency per request, concurrency 8: wall time against the
  *    lower bound ceil(200/8) × requests per image × 50 ms (target ratio ≤ 1.3), requests,
@@ -8,25 +9,22 @@
  * 2. The same again with nothing changed upstream: rows written (target 0) and ratio.
  * 3. 2,000 images × 10 tags at zero latency: images per second.
  */
-import { FakeDockerHub } from '../test/support/fake-docker-hub';
-import { syntheticCatalog } from '../test/support/hub-data';
+import { RemoteFakeHub } from './fake-hub-process';
 import { createTestDatabase, fmt, peakRssMb, rowsWritten, rowVersions, startBenchApp } from './support';
 
 async function scenario(opts: { images: number; tags: number; latencyMs: number; concurrency: number; rescrape: boolean }) {
   const db = await createTestDatabase('catalog_bench');
-  const hub = await FakeDockerHub.start({ maxPageSize: 100, latencyMs: opts.latencyMs });
-  const catalog = syntheticCatalog(opts.images, { tagsPerImage: opts.tags });
-  hub.seed(catalog);
+  const { hub, url, names } = await RemoteFakeHub.start({ images: opts.images, tags: opts.tags, latencyMs: opts.latencyMs });
   const app = await startBenchApp(db.url, {
-    DOCKER_HUB_URL: hub.url,
-    DOCKER_SCRAPER_IMAGES: catalog.map((c) => `${c.namespace}/${c.name}`).join(','),
+    DOCKER_HUB_URL: url,
+    DOCKER_SCRAPER_IMAGES: names.join(','),
     DOCKER_SCRAPER_MAX_TAGS: String(opts.tags),
     DOCKER_SCRAPER_CONCURRENCY: String(opts.concurrency),
     DATABASE_POOL_SIZE: String(Math.max(10, opts.concurrency + 4)),
   });
   try {
     const once = async () => {
-      hub.clearRequests();
+      await hub.clearRequests();
       const before = await rowVersions(db);
       const t0 = performance.now();
       const { run } = await app.services.scrape.trigger({ requestedBy: 'bench' });
@@ -34,7 +32,7 @@ async function scenario(opts: { images: number; tags: number; latencyMs: number;
       const seconds = (performance.now() - t0) / 1000;
       if (done.status !== 'SUCCEEDED') throw new Error(`run ended ${done.status}: ${done.error}`);
       const written = rowsWritten(before, await rowVersions(db));
-      return { seconds, requests: hub.countRequests(), written, run: done };
+      return { seconds, requests: await hub.requests(), written, run: done };
     };
     const first = await once();
     const second = opts.rescrape ? await once() : undefined;
@@ -63,7 +61,7 @@ async function main() {
   console.log(`no-change re-scrape`);
   console.log(`  wall time             ${fmt(second!.seconds)} s, ratio ${fmt(second!.seconds / bound)}`);
   console.log(`  catalog rows written  ${second!.written}  (target 0)`);
-  console.log(`  peak RSS so far       ${peakRssMb()} MB  (target < 300 MB; this process also runs the fake Hub)`);
+  console.log(`  peak RSS so far       ${peakRssMb()} MB  (target < 300 MB; the fake Hub runs in another process)`);
 
   const big = await scenario({ images: 2000, tags, latencyMs: 0, concurrency, rescrape: false });
   console.log(`2,000 images × ${tags} tags, no latency, concurrency ${concurrency}`);

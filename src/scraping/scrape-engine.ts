@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ScraperConfig } from '../config/config';
 import type { Db } from '../database/db';
 import type { Logger } from '../shared/logger';
-import { parseImageName } from '../shared/image-name';
+import { ImageName, parseImageName } from '../shared/image-name';
 import { HubNotFoundError, isHubError } from './hub';
 import type { HubRepository, TagList } from './hub';
 import { RunQueue, Claim, FinishedStatus, ImageOutcome } from './runs/run-queue';
@@ -63,6 +63,8 @@ export class ScrapeEngine {
   readonly workerId: string;
   readonly queue: RunQueue;
   private readonly inFlight = new Map<string, InFlight>();
+  /** Images of {@link inFlight} still reading Docker Hub (the rest are writing the catalog). */
+  private fetching = 0;
   private readonly ownRuns = new Set<string>();
   private stopping = false;
   private lastHousekeeping = 0;
@@ -207,7 +209,8 @@ export class ScrapeEngine {
       this.lastHeartbeat = now;
       await this.queue.heartbeat(this.workerId, c.leaseMs, eligible);
     }
-    const free = c.concurrency - this.inFlight.size;
+    // Slots read Docker Hub; catalog writes trail behind, at most one per slot.
+    const free = Math.min(c.concurrency - this.fetching, 2 * c.concurrency - this.inFlight.size);
     if (this.stopping || free <= 0) return;
     for (const claim of await this.queue.claim(this.workerId, c.leaseMs, free, eligible)) this.launch(claim);
   }
@@ -227,10 +230,25 @@ export class ScrapeEngine {
     }
   }
 
+  /**
+   * Starts one claimed image. Its slot counts against DOCKER_SCRAPER_CONCURRENCY while Docker
+   * Hub is being read; once the reads are done the slot goes to the next image and the
+   * catalog write trails behind (at most as many writes as slots), so database latency does
+   * not hold up Docker Hub requests.
+   */
   private launch(claim: Claim): void {
     const key = `${claim.runId}/${claim.name}`;
     const abort = new AbortController();
-    const done = this.scrape(claim, abort.signal).finally(() => {
+    this.fetching++;
+    let fetchDone = false;
+    const fetched = () => {
+      if (fetchDone) return;
+      fetchDone = true;
+      this.fetching--;
+      this.wake();
+    };
+    const done = this.scrape(claim, abort.signal, fetched).finally(() => {
+      fetched();
       this.inFlight.delete(key);
       this.wake();
     });
@@ -238,51 +256,34 @@ export class ScrapeEngine {
   }
 
   /** One image: read Docker Hub, then write catalog + outcome in one transaction. */
-  private async scrape(claim: Claim, signal: AbortSignal): Promise<void> {
+  private async scrape(claim: Claim, signal: AbortSignal, fetched: () => void): Promise<void> {
     const started = performance.now();
-    let hubMs: number | undefined;
     const image = parseImageName(`${claim.namespace}/${claim.repository}`);
-    let outcome: ImageOutcome;
-    let finishedRun: ScrapeRun | null = null;
+    let read: { repo: HubRepository; list: TagList } | undefined;
+    let failure: unknown;
     try {
       const repo = await this.opts.hub.getRepository(claim.namespace, claim.repository, signal);
       const list = await this.opts.hub.listTags(claim.namespace, claim.repository, claim.maxTags, signal);
-      hubMs = performance.now() - started;
-      const tags = list.tags.map(instanceUpstream);
-      const upstream = resourceUpstream(repo);
-      if (await upstreamUnchanged(this.opts.db, image, upstream, tags)) {
-        // Nothing to write: record the outcome alone (one statement, atomic by itself).
-        outcome = { status: tags.length === 0 ? 'NO_TAGS' : 'OK', warning: list.warning ?? null, tagsSeen: tags.length };
-        if (!(await this.queue.complete(this.opts.db, this.workerId, claim, outcome))) throw new ClaimLostError();
-      } else outcome = await this.opts.db.transaction(async (tx) => {
-        // Removed (maybe purged) through the API while it was being read: store nothing. The
-        // share lock makes a removal that starts now wait for this transaction to end.
-        const [tracked] = await tx.query(`SELECT 1 FROM tracked_image WHERE name = $1 AND removed_at IS NULL FOR SHARE`, [image.name]);
-        if (!tracked) {
-          const skipped: ImageOutcome = { status: 'OK', tagsSeen: tags.length, warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
-          if (!(await this.queue.complete(tx, this.workerId, claim, skipped))) throw new ClaimLostError();
-          return skipped;
-        }
-        const r = await syncImage(tx, image, upstream, tags);
-        const o: ImageOutcome = {
-          status: tags.length === 0 ? 'NO_TAGS' : 'OK',
-          warning: list.warning ?? null,
-          tagsSeen: tags.length,
-          resourceCreated: r.resourceCreated,
-          instancesAdded: r.instancesAdded,
-          instancesUpdated: r.instancesUpdated,
-        };
-        if (!(await this.queue.complete(tx, this.workerId, claim, o))) throw new ClaimLostError();
-        return o;
-      });
+      read = { repo, list };
     } catch (err) {
-      if (signal.aborted && this.stopping) return; // handed back by stop()
+      failure = err;
+    } finally {
+      fetched();
+    }
+    const hubMs = performance.now() - started;
+    if (signal.aborted && this.stopping) return; // handed back by stop()
+
+    let outcome: ImageOutcome;
+    try {
+      if (read) outcome = await this.store(claim, image, read.repo, read.list);
+      else throw failure;
+    } catch (err) {
       if (err instanceof ClaimLostError) {
         this.log.warn({ image: claim.name, run: claim.runId }, 'lost the claim on an image (lease expired); another process took it over');
         return;
       }
       outcome = classify(err, claim, this.workerId);
-      if (outcome.status === 'FAILED' && !isHubError(err)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
+      if (!isHubError(err)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
       try {
         if (!(await this.opts.db.transaction((tx) => this.queue.complete(tx, this.workerId, claim, outcome)))) return;
       } catch (dbErr) {
@@ -290,6 +291,7 @@ export class ScrapeEngine {
         return;
       }
     }
+    let finishedRun: ScrapeRun | null = null;
     try {
       finishedRun = await this.queue.finishIfDone(claim.runId);
     } catch (err) {
@@ -306,13 +308,42 @@ export class ScrapeEngine {
       updated: outcome.instancesUpdated,
       created: outcome.resourceCreated,
       ms: Math.round(seconds * 1000),
-      ...(hubMs !== undefined ? { hubMs: Math.round(hubMs) } : {}),
+      hubMs: Math.round(hubMs),
       ...(outcome.warning ? { warning: outcome.warning } : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
     };
     if (outcome.status === 'FAILED') this.log.warn(line, 'image scraped');
     else this.log.info(line, 'image scraped');
     if (finishedRun) this.logRunFinished(finishedRun);
+  }
+
+  /**
+   * Writes what was read and the outcome: no transaction at all when every content hash
+   * already matches, else one transaction for the catalog rows and the outcome together.
+   */
+  private async store(claim: Claim, image: ImageName, repo: HubRepository, list: TagList): Promise<ImageOutcome> {
+    const tags = list.tags.map(instanceUpstream);
+    const upstream = resourceUpstream(repo);
+    const base = { status: tags.length === 0 ? 'NO_TAGS' : 'OK', warning: list.warning ?? null, tagsSeen: tags.length } as const;
+    if (await upstreamUnchanged(this.opts.db, image, upstream, tags)) {
+      // Nothing to write: record the outcome alone (one statement, atomic by itself).
+      if (!(await this.queue.complete(this.opts.db, this.workerId, claim, base))) throw new ClaimLostError();
+      return base;
+    }
+    return this.opts.db.transaction(async (tx) => {
+      // Removed (maybe purged) through the API while it was being read: store nothing. The
+      // share lock makes a removal that starts now wait for this transaction to end.
+      const [tracked] = await tx.query(`SELECT 1 FROM tracked_image WHERE name = $1 AND removed_at IS NULL FOR SHARE`, [image.name]);
+      let outcome: ImageOutcome;
+      if (tracked) {
+        const r = await syncImage(tx, image, upstream, tags);
+        outcome = { ...base, resourceCreated: r.resourceCreated, instancesAdded: r.instancesAdded, instancesUpdated: r.instancesUpdated };
+      } else {
+        outcome = { ...base, status: 'OK', warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
+      }
+      if (!(await this.queue.complete(tx, this.workerId, claim, outcome))) throw new ClaimLostError();
+      return outcome;
+    });
   }
 
   private logRunCreated(run: ScrapeRun, why: string): void {

@@ -20,7 +20,6 @@ async function scenario(opts: { images: number; tags: number; latencyMs: number;
     DOCKER_SCRAPER_IMAGES: names.join(','),
     DOCKER_SCRAPER_MAX_TAGS: String(opts.tags),
     DOCKER_SCRAPER_CONCURRENCY: String(opts.concurrency),
-    DATABASE_POOL_SIZE: String(Math.max(10, opts.concurrency + 4)),
   });
   try {
     const once = async () => {

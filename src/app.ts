@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import './graphql/production-mode';
 import type { DataSource } from 'typeorm';
 import type { ApolloServer } from '@apollo/server';
-import { Config } from './config/config';
+import { Config, redactUrl } from './config/config';
 import { createLogger, Logger } from './shared/logger';
 import { createDataSource, runMigrations } from './database/data-source';
 import { Db } from './database/db';
@@ -43,6 +43,11 @@ export interface StartOptions {
   logger?: Logger;
   /** Skip the HTTP server (the scrape command needs only the database and the engine). */
   http?: boolean;
+  /**
+   * How the tracked list meets the configured one: `full` (the service, at every start) or
+   * `if-empty` (the scrape command: seeds a new database, never edits an existing list).
+   */
+  reconcile?: 'full' | 'if-empty';
 }
 
 /** Everything a process needs, in order: database → migrations → image list → schema → HTTP. */
@@ -61,7 +66,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger.info({ step: 'embedded-postgres', port: embedded.port }, 'embedded PostgreSQL is running');
     }
 
-    step('database', { url: redact(url) });
+    step('database', { url: redactUrl(url) });
     const dataSource = createDataSource({ url, poolSize: config.databasePoolSize, logger });
     await dataSource.initialize();
     cleanup.unshift(() => dataSource.destroy());
@@ -96,12 +101,16 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       scrape: new ScrapeService(engine, runs),
       enrichment: new EnrichmentService(db),
     };
-    await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
+    if (opts.reconcile === 'if-empty') await services.tracking.seedIfEmpty(config.scraper.images, config.scraper.imagesSource);
+    else await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
+
+    // Started before the HTTP server, so that it stops after it: on shutdown no request is
+    // taken any more while the engine finishes (or hands back) the images in flight.
+    step('scraper', { enabled: config.scraper.enabled });
+    await engine.start();
+    cleanup.unshift(() => engine.stop());
 
     if (opts.http === false) {
-      step('scraper');
-      await engine.start();
-      cleanup.unshift(() => engine.stop());
       let closed: Promise<void> | undefined;
       return {
         config,
@@ -133,22 +142,30 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxBatch: config.graphql.maxBatch,
         landingPage: config.graphql.landingPage,
         metrics: metrics.endpoint(),
-        context: async ({ requestId, logger: requestLogger, authorization }) =>
+        context: async ({ requestId, logger: requestLogger, authorization, signal }) =>
           createContext({
             requestId,
             logger: requestLogger,
             services,
             isAdmin: admin.verify(authorization),
             authorizationGiven: (authorization ?? '').trim() !== '',
+            signal,
           }),
         health: {
           async ready() {
             const names = MIGRATIONS.map((m) => new m().name);
-            const [row] = await withTimeout(
-              db.query<{ n: number }>('SELECT count(*)::int AS n FROM typeorm_migrations WHERE name = ANY($1::text[])', [names]),
-              2_000,
-              'the database did not answer within 2 s',
-            );
+            let row: { n: number };
+            try {
+              [row] = await withTimeout(
+                db.query<{ n: number }>('SELECT count(*)::int AS n FROM typeorm_migrations WHERE name = ANY($1::text[])', [names]),
+                2_000,
+                'the database did not answer within 2 s',
+              );
+            } catch (err) {
+              // The details (hosts, users) go to the log; the public probe says what, not where.
+              logger.warn({ err }, 'readiness check: database unreachable');
+              throw new Error('database unreachable');
+            }
             if (row.n !== names.length) throw new Error(`${names.length - row.n} migration(s) not applied`);
             return { database: 'ok', migrations: names.length };
           },
@@ -158,10 +175,6 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       config.host,
     );
     cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
-
-    step('scraper', { enabled: config.scraper.enabled });
-    await engine.start();
-    cleanup.unshift(() => engine.stop());
     logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
 
     let closed: Promise<void> | undefined;
@@ -191,10 +204,6 @@ async function runCleanup(steps: (() => Promise<void>)[], logger: Logger): Promi
       logger.warn({ err }, 'error during shutdown');
     }
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

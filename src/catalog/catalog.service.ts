@@ -1,4 +1,4 @@
-import { Db, likeContains, Params, UUID_RE } from '../database/db';
+import { Db, likeContains, Params, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../database/db';
 import { decodeCursor, Keyset, Page, toPage } from '../graphql/connection';
 import { BadUserInputError } from '../graphql/errors';
 import { OrderDirection } from '../graphql/order';
@@ -36,7 +36,7 @@ const INSTANCE_SORT: Record<InstanceOrderField, SortSpec> = {
 
 const KEY_FORMAT: Record<KeyType, RegExp> = {
   text: /^[\s\S]{0,1000}$/,
-  timestamptz: /^(-infinity|infinity|\d{4,}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?([+-]\d\d(:?\d\d){0,2}|Z)?)$/,
+  timestamptz: TIMESTAMP_KEY,
   bigint: /^-?\d{1,19}$/,
 };
 
@@ -76,7 +76,7 @@ export class CatalogService {
     if (q.after) where.push(keysetSql(sort, order.direction, 'r.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
     const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
     const sql = `
-      SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, (${sort.expr})::text AS "_sortKey"
+      SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, ${sortKeyText(sort.expr, sort.type)} AS "_sortKey"
       FROM processing_resource r
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${sort.expr} ${dir}, r.id ${dir}
@@ -155,7 +155,7 @@ export class CatalogService {
     const sql = `
       SELECT l.* FROM unnest(${ids}::uuid[]) AS p(rid)
       CROSS JOIN LATERAL (
-        SELECT ${columnsFor(INSTANCE_COLUMNS, q.fields)}, p.rid AS "_parent", (${sort.expr})::text AS "_sortKey"
+        SELECT ${columnsFor(INSTANCE_COLUMNS, q.fields)}, p.rid AS "_parent", ${sortKeyText(sort.expr, sort.type)} AS "_sortKey"
         FROM processing_instance i
         WHERE ${where.join(' AND ')}
         ORDER BY ${sort.expr} ${dir}, i.id ${dir}

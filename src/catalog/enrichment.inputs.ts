@@ -1,6 +1,7 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { listCheckDecorator, NotNull } from '../graphql/validation';
+import { DateTime } from '../graphql/scalars';
 import { ProcessingInstance, ProcessingResource } from './catalog.types';
 
 /** Limits of what enrichment accepts. */
@@ -65,6 +66,14 @@ export class UpdateResourceInput {
   @MaxLength(100, { message: 'is not a resource id' })
   id: string;
 
+  @Field(() => DateTime, {
+    nullable: true,
+    description:
+      'Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check.',
+  })
+  @IsOptional()
+  expectedUpdatedAt?: Date | null;
+
   @Field(() => Boolean, { nullable: true, description: 'true: hide the resource as a draft; false: publish it. Omitted: unchanged.' })
   @NotNull()
   isDraft?: boolean;
@@ -113,6 +122,14 @@ export class UpdateInstanceInput {
   @Field(() => ID, { description: 'The instance id.' })
   @MaxLength(100, { message: 'is not an instance id' })
   id: string;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description:
+      'Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check.',
+  })
+  @IsOptional()
+  expectedUpdatedAt?: Date | null;
 
   @Field(() => String, {
     nullable: true,

@@ -1,5 +1,5 @@
 import { Db, Queryable, UUID_RE } from '../database/db';
-import { NotFoundError } from '../graphql/errors';
+import { ConflictError, NotFoundError } from '../graphql/errors';
 
 /**
  * Manual enrichment of the catalog (updateResource, updateInstance).
@@ -41,6 +41,8 @@ export const INSTANCE_EDITABLE: Record<string, EditableField> = {
 
 export interface ResourcePatch {
   id: string;
+  /** When given, the row must still have this `updated_at` (millisecond precision), else CONFLICT. */
+  expectedUpdatedAt?: Date | null;
   isDraft?: boolean;
   description?: string | null;
   shortDescription?: string | null;
@@ -51,6 +53,7 @@ export interface ResourcePatch {
 
 export interface InstancePatch {
   id: string;
+  expectedUpdatedAt?: Date | null;
   license?: string | null;
   command?: string[] | null;
   args?: string[] | null;
@@ -85,6 +88,14 @@ export class EnrichmentService {
     if (!UUID_RE.test(id)) throw notFound(table, id);
     return this.db.transaction(async (tx) => {
       const row = await this.lockRow(tx, table, id);
+      const expected = patch.expectedUpdatedAt as Date | null | undefined;
+      const actual = row.updated_at as Date;
+      if (expected && expected.getTime() !== actual.getTime()) {
+        throw new ConflictError(
+          `The ${table.what} changed since ${expected.toISOString()}: it was last updated at ${actual.toISOString()}. ` +
+            'Read it again, then retry with its new updatedAt.',
+        );
+      }
       const overridden: Record<string, unknown> = { ...(row.overridden as Record<string, unknown>) };
       let overriddenChanged = false;
       const sets: { column: string; cast: string; value: unknown }[] = [];
@@ -125,7 +136,7 @@ export class EnrichmentService {
   }
 
   private async lockRow(tx: Queryable, table: Table, id: string): Promise<Record<string, unknown>> {
-    const columns = [...Object.values(table.editable).map((f) => f.column), ...Object.values(table.flags), 'overridden'];
+    const columns = [...Object.values(table.editable).map((f) => f.column), ...Object.values(table.flags), 'overridden', 'updated_at'];
     const [row] = await tx.query<Record<string, unknown>>(`SELECT ${columns.join(', ')} FROM ${table.name} WHERE id = $1 FOR UPDATE`, [id]);
     if (!row) throw notFound(table, id);
     return row;

@@ -212,12 +212,21 @@ export function loadConfig(env: Env = process.env): Config {
     bad('DOCKER_SCRAPER_HEARTBEAT', formatDuration(heartbeatMs), `a duration shorter than the lease (${formatDuration(leaseMs)})`);
   }
 
+  // The engine writes up to two images per slot at once (reads trail into writes), besides
+  // claims, heartbeats and the queries of the API: the pool must leave room for all of them.
+  const concurrency = int('DOCKER_SCRAPER_CONCURRENCY', 4, 1, 64);
+  const minPool = 2 * concurrency + 2;
+  const poolSize = int('DATABASE_POOL_SIZE', Math.max(10, 2 * concurrency + 4), 2, 400);
+  if (poolSize < minPool) {
+    bad('DATABASE_POOL_SIZE', String(poolSize), `at least ${minPool} with DOCKER_SCRAPER_CONCURRENCY=${concurrency} (twice the concurrency, plus 2)`);
+  }
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: get('HOST') ?? '0.0.0.0',
     production,
     databaseUrl,
-    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 2, 200),
+    databasePoolSize: poolSize,
     dataDir: path.resolve(get('CATALOG_DATA_DIR') ?? './.data'),
     adminToken: adminToken(get('CATALOG_ADMIN_TOKEN'), bad),
     logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
@@ -239,7 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
       imagesSource,
       maxTags: int('DOCKER_SCRAPER_MAX_TAGS', 10, 1, 10_000),
       intervalMs,
-      concurrency: int('DOCKER_SCRAPER_CONCURRENCY', 4, 1, 64),
+      concurrency,
       onStartup: oneOf<StartupScrape>('DOCKER_SCRAPER_ON_STARTUP', 'due', ['due', 'always']),
       leaseMs,
       heartbeatMs,
@@ -282,7 +291,7 @@ function adminToken(raw: string | undefined, bad: (v: string, value: string, exp
  * the user info and the last `@` (a password may hold `/` or `@`; the scheme may be missing),
  * and any `password=` parameter.
  */
-function redactUrl(raw: string): string {
+export function redactUrl(raw: string): string {
   let out = raw;
   const at = out.lastIndexOf('@');
   if (at >= 0) {

@@ -70,3 +70,16 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 export function likeContains(text: string): string {
   return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 }
+
+/**
+ * SQL that renders a sort key as text for a cursor, independently of the session's DateStyle
+ * and TimeZone: timestamps as UTC ISO 8601 with microseconds (exact: a cursor must not lose
+ * the sub-millisecond part), infinities as themselves.
+ */
+export function sortKeyText(expr: string, type: 'text' | 'timestamptz' | 'bigint'): string {
+  if (type !== 'timestamptz') return `(${expr})::text`;
+  return `CASE WHEN isfinite(${expr}) THEN to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE (${expr})::text END`;
+}
+
+/** What {@link sortKeyText} produces for a timestamp. */
+export const TIMESTAMP_KEY = /^(-infinity|infinity|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)$/;

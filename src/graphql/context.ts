@@ -12,6 +12,8 @@ export interface GraphQLContext {
   isAdmin: boolean;
   /** Whether the request had an `Authorization` header at all (a missing and a wrong token get different messages). */
   authorizationGiven?: boolean;
+  /** Aborted when the client goes away or the server shuts down: long waits stop then. */
+  signal?: AbortSignal;
 }
 
 export function createContext(opts: {
@@ -20,6 +22,7 @@ export function createContext(opts: {
   services: Services;
   isAdmin: boolean;
   authorizationGiven?: boolean;
+  signal?: AbortSignal;
 }): GraphQLContext {
   return { ...opts, loaders: new LoaderRegistry() };
 }

@@ -19,7 +19,7 @@ export interface MetricsEndpoint {
 export interface HttpServerOptions {
   apollo: ApolloServer<any>;
   /** Builds the GraphQL context of a request. */
-  context: (req: { requestId: string; logger: Logger; authorization: string | undefined }) => Promise<object>;
+  context: (req: { requestId: string; logger: Logger; authorization: string | undefined; signal: AbortSignal }) => Promise<object>;
   logger: Logger;
   health: HealthCheck;
   metrics?: MetricsEndpoint;
@@ -52,6 +52,7 @@ class HttpError extends Error {
  */
 export async function startHttpServer(opts: HttpServerOptions, port: number, host: string): Promise<RunningHttpServer> {
   let closing = false;
+  const inFlight = new Set<AbortController>();
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
@@ -134,10 +135,22 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
         body = raw.toString('utf8');
       }
     }
-    const result = await opts.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: new URL(req.url ?? '/', 'http://x').search, body },
-      context: () => opts.context({ requestId, logger, authorization: req.headers.authorization }),
-    });
+    // Aborted when the client disconnects before the answer, or when the server shuts down.
+    const aborter = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) aborter.abort(new Error('the client went away'));
+    };
+    res.once('close', onClose);
+    inFlight.add(aborter);
+    let result;
+    try {
+      result = await opts.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: new URL(req.url ?? '/', 'http://x').search, body },
+        context: () => opts.context({ requestId, logger, authorization: req.headers.authorization, signal: aborter.signal }),
+      });
+    } finally {
+      inFlight.delete(aborter);
+    }
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
@@ -163,6 +176,8 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     url: `http://${shownHost}:${address.port}`,
     async close(graceMs = 10_000) {
       closing = true;
+      // Long waits (triggerScrape with wait: true) answer now with what they have.
+      for (const a of inFlight) a.abort(new Error('the server is shutting down'));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -56,8 +56,8 @@ class ClaimLostError extends Error {}
  *
  * With `config.enabled`, the engine also creates due runs (at startup and every interval),
  * joins every run, and turns runs abandoned by dead processes into INTERRUPTED + RECOVERY.
- * Without it, it only works on the runs this process was asked for (manual scrapes), so no
- * request reaches Docker Hub unless a scrape is asked for.
+ * Without it, it only works on the runs this process was asked for (manual scrapes) and
+ * touches no other run, so no request reaches Docker Hub unless a scrape is asked for.
  */
 export class ScrapeEngine {
   readonly workerId: string;
@@ -68,7 +68,8 @@ export class ScrapeEngine {
   private readonly ownRuns = new Set<string>();
   private stopping = false;
   private lastHousekeeping = 0;
-  private lastHeartbeat = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeating: Promise<void> | undefined;
   private activeRuns = 0;
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -88,6 +89,8 @@ export class ScrapeEngine {
   /** Starts the loop; with scheduling on, first scrapes if a run is due (or always, per DOCKER_SCRAPER_ON_STARTUP). */
   async start(): Promise<void> {
     const c = this.opts.config;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), c.heartbeatMs);
+    this.heartbeatTimer.unref();
     if (c.enabled) {
       await this.recoverAbandoned();
       const base = { requestedBy: `scheduler@${this.workerId}`, defaultMaxTags: c.maxTags, leaseMs: c.leaseMs };
@@ -126,8 +129,8 @@ export class ScrapeEngine {
 
   /** Wakes the loop to claim work now rather than at the next poll (or right after the pass in progress). */
   wake(): void {
-    this.wakePending = true;
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.wakePending = true;
   }
 
   /** Number of images this process is scraping right now. */
@@ -158,6 +161,9 @@ export class ScrapeEngine {
       await this.queue.release(this.workerId, released).catch((err) => this.log.warn({ err }, 'could not hand images back'));
       this.log.info({ images: released.map((c) => c.name) }, 'abandoned images in flight; they go back to the queue');
     }
+    // Leases were renewed until here: nothing this process held can have been taken over.
+    clearInterval(this.heartbeatTimer);
+    await this.heartbeating;
   }
 
   private async loop(): Promise<void> {
@@ -168,8 +174,7 @@ export class ScrapeEngine {
         this.log.error({ err }, 'scraper loop error; retrying at the next poll');
       }
       if (this.stopping) break;
-      const c = this.opts.config;
-      await this.sleep(this.inFlight.size > 0 ? c.heartbeatMs : c.pollMs);
+      await this.sleep(this.opts.config.pollMs);
     }
   }
 
@@ -183,8 +188,10 @@ export class ScrapeEngine {
     const now = Date.now();
     if (now - this.lastHousekeeping >= c.pollMs) {
       this.lastHousekeeping = now;
-      await this.recoverAbandoned();
+      // Renew first: a process slow to get here must not find its own run abandoned.
+      await this.heartbeat();
       if (c.enabled) {
+        await this.recoverAbandoned();
         const due = await this.queue.createIfDue({
           trigger: ScrapeTrigger.SCHEDULE,
           requestedBy: `scheduler@${this.workerId}`,
@@ -203,22 +210,39 @@ export class ScrapeEngine {
       this.activeRuns = active.length;
       for (const id of this.ownRuns) if (!active.some((r) => r.id === id)) this.ownRuns.delete(id);
     }
-    const eligible = c.enabled ? undefined : [...this.ownRuns];
-    if (eligible?.length === 0 && this.inFlight.size === 0) return;
-    if (now - this.lastHeartbeat >= c.heartbeatMs && (this.activeRuns > 0 || this.inFlight.size > 0)) {
-      this.lastHeartbeat = now;
-      await this.queue.heartbeat(this.workerId, c.leaseMs, eligible);
-    }
+    const eligible = this.eligibleRuns();
+    if (eligible?.length === 0) return;
     // Slots read Docker Hub; catalog writes trail behind, at most one per slot.
     const free = Math.min(c.concurrency - this.fetching, 2 * c.concurrency - this.inFlight.size);
     if (this.stopping || free <= 0) return;
     for (const claim of await this.queue.claim(this.workerId, c.leaseMs, free, eligible)) this.launch(claim);
   }
 
+  /** The runs this process may work on: all of them with the scheduler on, its own otherwise. */
+  private eligibleRuns(): string[] | undefined {
+    return this.opts.config.enabled ? undefined : [...this.ownRuns];
+  }
+
+  /**
+   * Renews this process's claims and the leases of the runs it may work on. Runs on its own
+   * timer (and before housekeeping), so leases stay fresh while the loop waits on SQL or
+   * while stop() waits for images in flight.
+   */
+  private heartbeat(): Promise<void> {
+    if (this.heartbeating) return this.heartbeating;
+    const eligible = this.eligibleRuns();
+    if (this.inFlight.size === 0 && (this.activeRuns === 0 || eligible?.length === 0)) return Promise.resolve();
+    this.heartbeating = this.queue
+      .heartbeat(this.workerId, this.opts.config.leaseMs, eligible)
+      .catch((err) => this.log.warn({ err }, 'heartbeat failed; retrying at the next one'))
+      .finally(() => (this.heartbeating = undefined));
+    return this.heartbeating;
+  }
+
   private async recoverAbandoned(): Promise<void> {
     const c = this.opts.config;
+    for (const run of await this.queue.failExhausted()) this.logRunFinished(run);
     const done = await this.queue.interruptAbandoned({
-      recover: c.enabled,
       requestedBy: `scheduler@${this.workerId}`,
       defaultMaxTags: c.maxTags,
       leaseMs: c.leaseMs,
@@ -379,7 +403,7 @@ export class ScrapeEngine {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wakePending = false;
+        this.wakeUp = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);

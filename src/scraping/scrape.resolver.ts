@@ -50,6 +50,7 @@ export class ScrapeResolver {
       images: input?.images,
       wait: input?.wait ?? false,
       requestedBy: `api:${ctx.requestId}`,
+      signal: ctx.signal,
     });
   }
 }

@@ -230,6 +230,17 @@ export class TrackingService {
   }
 
   /**
+   * Seeds the list from the configuration on a new database, and leaves an existing list
+   * alone: for processes (the scrape command) that may run with another configuration than
+   * the service's.
+   */
+  async seedIfEmpty(images: readonly ImageName[], source: 'DEFAULT' | 'CONFIG'): Promise<ReconcileSummary | null> {
+    const [row] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tracked_image');
+    if (row.n > 0) return null;
+    return this.reconcileWithConfig(images, source);
+  }
+
+  /**
    * Brings the list in line with the configured one (DOCKER_SCRAPER_IMAGES or the default
    * list) at startup: configured images that are missing are added, images the configuration
    * no longer names are removed if the configuration had added them, and images removed

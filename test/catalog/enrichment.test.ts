@@ -189,6 +189,45 @@ describe('manual enrichment (updateResource, updateInstance)', () => {
     });
   });
 
+  describe('optimistic concurrency (expectedUpdatedAt)', () => {
+    let occ: InsertedResource;
+    before(async () => {
+      occ = await insertResource(db, { name: 'acme/occ', createdAt: OLD, updatedAt: OLD, instances: [{ name: '1.0', updatedAt: OLD }] });
+    });
+
+    test('with the updatedAt last read the update applies; with a stale one it is CONFLICT and nothing is written', async () => {
+      const read = ok(await app.gql<any>(`query($id: ID!) { resource(id: $id) { updatedAt } }`, { id: occ.id }));
+      const first = ok(
+        await app.gql<any>(UPDATE_RESOURCE, { input: { id: occ.id, expectedUpdatedAt: read.resource.updatedAt, shortDescription: 'first' } }),
+      );
+      assert.equal(first.updateResource.resource.shortDescription, 'first');
+      assert.notEqual(first.updateResource.resource.updatedAt, read.resource.updatedAt);
+      const before = await resourceRow(occ.id);
+      // A second client that read before the first one wrote:
+      const stale = failure(
+        await app.gql(UPDATE_RESOURCE, { input: { id: occ.id, expectedUpdatedAt: read.resource.updatedAt, shortDescription: 'second' } }),
+        'CONFLICT',
+      );
+      assert.match(stale.message, /changed since/);
+      assert.deepEqual(await resourceRow(occ.id), before);
+      // Re-read, retry: applies.
+      const again = ok(
+        await app.gql<any>(UPDATE_RESOURCE, {
+          input: { id: occ.id, expectedUpdatedAt: first.updateResource.resource.updatedAt, shortDescription: 'second' },
+        }),
+      );
+      assert.equal(again.updateResource.resource.shortDescription, 'second');
+    });
+
+    test('instances too', async () => {
+      const id = occ.instances[0].id;
+      const read = ok(await app.gql<any>(`query($id: ID!) { instance(id: $id) { updatedAt } }`, { id }));
+      ok(await app.gql(UPDATE_INSTANCE, { input: { id, expectedUpdatedAt: read.instance.updatedAt, license: 'MIT' } }));
+      failure(await app.gql(UPDATE_INSTANCE, { input: { id, expectedUpdatedAt: read.instance.updatedAt, license: 'BSD-3-Clause' } }), 'CONFLICT');
+      assert.equal((await instanceRow(id)).origin_license, 'MIT');
+    });
+  });
+
   describe('updateInstance', () => {
     test('sets licence, command, args, env and volumes; the hidden upstream values go to overridden', async () => {
       const id = nginx.instances[0].id;

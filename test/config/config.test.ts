@@ -75,7 +75,7 @@ describe('loadConfig: defaults', () => {
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.production, false);
     assert.equal(c.databaseUrl, undefined);
-    assert.equal(c.databasePoolSize, 10);
+    assert.equal(c.databasePoolSize, 12, 'twice the default concurrency (4), plus 4');
     assert.equal(c.dataDir, path.resolve('./.data'));
     assert.equal(c.adminToken, undefined);
     assert.equal(c.logLevel, 'info');
@@ -327,7 +327,8 @@ describe('loadConfig: bad values name the variable, the value and what is accept
   test('numbers out of range', () => {
     assertRefused({ PORT: '70000' }, 'PORT', '70000', /whole number from 0 to 65535/);
     assertRefused({ PORT: 'http' }, 'PORT', 'http', /whole number from 0 to 65535/);
-    assertRefused({ DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE', '1', /from 2 to 200/);
+    assertRefused({ DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE', '1', /from 2 to 400/);
+    assertRefused({ DATABASE_POOL_SIZE: '12', DOCKER_SCRAPER_CONCURRENCY: '8' }, 'DATABASE_POOL_SIZE', '12', /at least 18 with DOCKER_SCRAPER_CONCURRENCY=8/);
     assertRefused({ DOCKER_SCRAPER_CONCURRENCY: '0' }, 'DOCKER_SCRAPER_CONCURRENCY', '0', /from 1 to 64/);
     assertRefused({ DOCKER_SCRAPER_CONCURRENCY: '65' }, 'DOCKER_SCRAPER_CONCURRENCY', '65', /from 1 to 64/);
     assertRefused({ DOCKER_HUB_MAX_ATTEMPTS: '0' }, 'DOCKER_HUB_MAX_ATTEMPTS', '0', /from 1 to 20/);

@@ -82,11 +82,12 @@ describe('scraper processes', () => {
   });
 
   test('a process started while the run is still leased joins it instead', async () => {
-    const a = start({ DOCKER_SCRAPER_LEASE: '6s' });
+    // A lease long enough that the second process, even slow to boot, finds the run still leased.
+    const a = start({ DOCKER_SCRAPER_LEASE: '10s' });
     const run = await waitForRow<any>(db, `SELECT r.id, (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status NOT IN ('PENDING', 'RUNNING'))::int AS images_done FROM scrape_run r`, [], (r) => r?.images_done >= 2);
     a.kill('SIGKILL');
     await a.exited;
-    start({ DOCKER_SCRAPER_LEASE: '6s' });
+    start({ DOCKER_SCRAPER_LEASE: '10s' });
     const done = await waitForRow<any>(db, `SELECT status FROM scrape_run WHERE id = $1 AND status NOT IN ('QUEUED', 'RUNNING')`, [run.id], undefined, 20_000);
     assert.equal(done.status, 'SUCCEEDED');
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM scrape_run`);
@@ -111,5 +112,67 @@ describe('scraper processes', () => {
     start({ DOCKER_SCRAPER_LEASE: '10s' });
     const done = await waitForRow<any>(db, `SELECT status FROM scrape_run WHERE id = $1 AND status NOT IN ('QUEUED', 'RUNNING')`, [run.id], undefined, 20_000);
     assert.equal(done.status, 'SUCCEEDED');
+  });
+});
+
+describe('scraper processes: replicas and logs', () => {
+  let db: TestDatabase;
+  let hub: FakeDockerHub;
+  const children: Child[] = [];
+
+  before(async () => {
+    db = await createTestDatabase();
+    hub = await FakeDockerHub.start({ maxPageSize: 100, latencyMs: 100 });
+    hub.seed(IMAGES);
+  });
+  after(async () => {
+    for (const c of children) {
+      if (c.proc.exitCode === null && c.proc.signalCode === null) {
+        c.kill('SIGKILL');
+        await c.exited;
+      }
+    }
+    await hub.close();
+    await db.drop();
+  });
+
+  test('two processes starting together on an empty database: one run, each image fetched once, one log line per image and per run', async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      DOCKER_HUB_URL: hub.url,
+      DOCKER_SCRAPER_IMAGES: IMAGES.map((i) => `${i.namespace}/${i.name}`).join(','),
+      DOCKER_SCRAPER_CONCURRENCY: '2',
+      DOCKER_SCRAPER_POLL: '100ms',
+    };
+    children.push(startChild(env), startChild(env));
+    const run = await waitForRow<any>(db, `SELECT id, status FROM scrape_run WHERE status NOT IN ('QUEUED', 'RUNNING')`, [], undefined, 30_000);
+    assert.equal(run.status, 'SUCCEEDED');
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM scrape_run`);
+    assert.equal(n, 1);
+    for (const image of IMAGES) assert.equal(hub.countRequests(hubPaths.repository(image.namespace, image.name)), 1, `${image.name} fetched once`);
+
+    // Logs: every image once, across both processes, with its outcome; the run once.
+    await Promise.all(children.map((c) => c.waitForLog((l) => l.step === 'ready')));
+    const deadline = Date.now() + 5_000;
+    let lines: any[] = [];
+    while (Date.now() < deadline) {
+      lines = children.flatMap((c) => c.logs);
+      if (lines.some((l) => l.msg === 'scrape run finished')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const images = lines.filter((l) => l.msg === 'image scraped');
+    assert.deepEqual(images.map((l) => l.image).sort(), IMAGES.map((i) => `${i.namespace}/${i.name}`).sort());
+    for (const l of images) {
+      assert.equal(l.run, run.id);
+      assert.equal(l.status, 'OK');
+      assert.equal(typeof l.ms, 'number');
+      assert.equal(l.added, 2);
+    }
+    const finished = lines.filter((l) => l.msg === 'scrape run finished');
+    assert.equal(finished.length, 1);
+    assert.equal(finished[0].status, 'SUCCEEDED');
+    assert.equal(finished[0].images, IMAGES.length);
+    assert.equal(finished[0].instancesAdded, IMAGES.length * 2);
+    assert.ok(!lines.some((l) => l.raw && /scrap/i.test(l.raw)), 'no unstructured scraper output');
   });
 });

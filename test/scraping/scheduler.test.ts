@@ -92,7 +92,9 @@ describe('scheduling lives in the database', () => {
   });
 
   test('two replicas starting together on an empty database create one run and fetch each image once', async () => {
-    hub.latencyMs = 20;
+    // Slow enough (12 images × 2 requests × 100 ms over 4 slots: 0.6 s at least) for the
+    // second replica to be up and take part even when it boots late on a loaded machine.
+    hub.latencyMs = 100;
     await Promise.all([start({ DOCKER_SCRAPER_CONCURRENCY: '2' }), start({ DOCKER_SCRAPER_CONCURRENCY: '2' })]);
     await waitForRow(db, `SELECT 1 FROM scrape_run WHERE status = 'SUCCEEDED'`);
     assert.equal((await runs()).length, 1);

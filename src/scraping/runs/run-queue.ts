@@ -6,6 +6,21 @@ import { ScrapeRun, ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from './scrape
 /** Serialises run creation (no two full runs at once, one due run per interval) across replicas. */
 export const RUN_LOCK_KEY = 7_301_940_003;
 
+/** The run's counters, from its results (for a run that ends). */
+const FINAL_COUNTERS = `(images_done, images_failed, resources_created, instances_added, instances_updated) = (
+  SELECT count(*) FILTER (WHERE s.status NOT IN ('PENDING', 'RUNNING', 'INTERRUPTED')),
+         count(*) FILTER (WHERE s.status IN ('NOT_FOUND', 'FAILED')),
+         count(*) FILTER (WHERE s.resource_created),
+         coalesce(sum(s.instances_added), 0), coalesce(sum(s.instances_updated), 0)
+  FROM scrape_run_result s WHERE s.run_id = r.id)`;
+
+/**
+ * Claims an image may take. An image still unfinished after this many claims — each one's
+ * process stopped before finishing it, e.g. because the image crashes it — is given up as
+ * FAILED, and not carried into a RECOVERY run.
+ */
+export const MAX_CLAIMS = 3;
+
 export interface RunImage {
   name: string;
   namespace: string;
@@ -78,6 +93,29 @@ export class RunQueue {
     });
   }
 
+  /**
+   * A full run whose lease expired (every process on it stopped, and no scheduler-enabled
+   * process turned it into a RECOVERY yet) does not block a new full run: it is marked
+   * INTERRUPTED, and the new run covers all of its images.
+   */
+  private async supersedeIfAbandoned(tx: Queryable, runId: string): Promise<boolean> {
+    const [run] = await tx.query(
+      `UPDATE scrape_run r SET status = 'INTERRUPTED', finished_at = now(),
+         error = 'every process working on this run stopped; a new full run replaced it', ${FINAL_COUNTERS}
+       WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING') AND r.lease_expires_at < now()
+       RETURNING r.id`,
+      [runId],
+    );
+    if (!run) return false;
+    await tx.query(
+      `UPDATE scrape_run_result SET status = 'INTERRUPTED', lease_expires_at = NULL, finished_at = now(),
+         error = 'interrupted: every process working on the run stopped; a new full run replaced it'
+       WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')`,
+      [runId],
+    );
+    return true;
+  }
+
   private async createLocked(tx: Queryable, opts: CreateRunOptions): Promise<{ run: ScrapeRun; created: boolean }> {
     const scope = opts.images === undefined ? ScrapeScope.ALL : ScrapeScope.SUBSET;
     if (scope === ScrapeScope.ALL) {
@@ -85,7 +123,7 @@ export class RunQueue {
         `SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.scope = 'ALL' AND r.status IN ('QUEUED', 'RUNNING')
          ORDER BY r.created_at LIMIT 1`,
       );
-      if (active) return { run: active, created: false };
+      if (active && !(await this.supersedeIfAbandoned(tx, active.id))) return { run: active, created: false };
     }
     const images =
       scope === ScrapeScope.ALL
@@ -145,7 +183,7 @@ export class RunQueue {
              SELECT s.run_id, s.image FROM scrape_run_result s JOIN scrape_run r ON r.id = s.run_id
              WHERE r.status IN ('QUEUED', 'RUNNING')
                AND ($3::uuid[] IS NULL OR r.id = ANY($3::uuid[]))
-               AND (s.status = 'PENDING' OR (s.status = 'RUNNING' AND s.lease_expires_at < now()))
+               AND (s.status = 'PENDING' OR (s.status = 'RUNNING' AND s.lease_expires_at < now() AND s.attempts < $5))
                AND NOT EXISTS (
                  SELECT 1 FROM scrape_run_result o
                  WHERE o.image = s.image AND o.status = 'RUNNING' AND o.run_id <> s.run_id)
@@ -166,7 +204,7 @@ export class RunQueue {
            SELECT c.run_id AS "runId", c.image AS name, c.namespace, c.repository, c.max_tags AS "maxTags", c.attempts, r.trigger
            FROM claimed c JOIN runs r ON r.id = c.run_id
            ORDER BY r.created_at, c.position`,
-          [worker, `${leaseMs} milliseconds`, runIds ?? null, limit],
+          [worker, `${leaseMs} milliseconds`, runIds ?? null, limit, MAX_CLAIMS],
         );
       } catch (e) {
         // Two claims raced for one image in two runs: the unique index refused the second.
@@ -205,11 +243,12 @@ export class RunQueue {
          UPDATE scrape_run_result SET status = $4, error = $5, warning = $6, tags_seen = $7, resource_created = $8,
            instances_added = $9, instances_updated = $10, finished_at = now(), lease_expires_at = NULL
          WHERE run_id = $1 AND image = $2 AND claimed_by = $3 AND status = 'RUNNING'
-         RETURNING run_id)
-       UPDATE tracked_image SET last_status = $4, last_error = $5, last_scraped_at = now(),
-         last_synced_at = CASE WHEN $11 THEN now() ELSE last_synced_at END, last_run_id = $1
-       WHERE EXISTS (SELECT 1 FROM result) AND name = $2
-       RETURNING 1`,
+         RETURNING run_id),
+       tracked AS (
+         UPDATE tracked_image SET last_status = $4, last_error = $5, last_scraped_at = now(),
+           last_synced_at = CASE WHEN $11 THEN now() ELSE last_synced_at END, last_run_id = $1
+         WHERE name = $2 AND removed_at IS NULL AND EXISTS (SELECT 1 FROM result))
+       SELECT 1 FROM result`,
       [
         claim.runId,
         claim.name,
@@ -252,7 +291,7 @@ export class RunQueue {
                  END,
          images_done = t.total, images_failed = t.bad, resources_created = t.created,
          instances_added = t.added, instances_updated = t.updated,
-         finished_at = now(), lease_expires_at = NULL
+         finished_at = now()
        FROM tally t
        WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING') AND NOT EXISTS (SELECT 1 FROM unfinished)
        RETURNING ${RUN_COLUMNS}`,
@@ -273,59 +312,94 @@ export class RunQueue {
 
   /**
    * Marks runs whose lease expired — every process working on them stopped — as
-   * INTERRUPTED, with the reason, and their unfinished images likewise. With `recover`, a
-   * RECOVERY run is created for those images. Returns what was done.
+   * INTERRUPTED, with the reason, and their unfinished images likewise (or FAILED, for an
+   * image that has used up its claims), then creates a RECOVERY run of the interrupted
+   * images, which keeps their claim counts. Only processes with the scheduler on call this.
    */
   async interruptAbandoned(opts: {
-    recover: boolean;
     requestedBy: string;
     defaultMaxTags: number;
     leaseMs: number;
   }): Promise<{ interrupted: ScrapeRun; recovery: ScrapeRun | null }[]> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [RUN_LOCK_KEY]);
-      const runs = await tx.query<ScrapeRun & { leaseExpiresAt: Date }>(
-        `UPDATE scrape_run r SET status = 'INTERRUPTED', finished_at = now(),
-           error = format('every process working on this run stopped (no heartbeat since %s); %s of %s image(s) were unfinished',
-                          to_char(r.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                          (SELECT count(*) FROM scrape_run_result s WHERE s.run_id = r.id AND s.status IN ('PENDING', 'RUNNING')),
-                          r.images_total),
-           (images_done, images_failed, resources_created, instances_added, instances_updated) = (
-             SELECT count(*) FILTER (WHERE s.status NOT IN ('PENDING', 'RUNNING')),
-                    count(*) FILTER (WHERE s.status IN ('NOT_FOUND', 'FAILED')),
-                    count(*) FILTER (WHERE s.resource_created),
-                    coalesce(sum(s.instances_added), 0), coalesce(sum(s.instances_updated), 0)
-             FROM scrape_run_result s WHERE s.run_id = r.id)
-         WHERE r.status IN ('QUEUED', 'RUNNING') AND r.lease_expires_at < now()
-         RETURNING ${RUN_COLUMNS}`,
+      const abandoned = await tx.query<{ id: string }>(
+        `SELECT id FROM scrape_run WHERE status IN ('QUEUED', 'RUNNING') AND lease_expires_at < now() ORDER BY created_at FOR UPDATE`,
       );
       const out: { interrupted: ScrapeRun; recovery: ScrapeRun | null }[] = [];
-      for (const run of runs) {
-        const left = await tx.query<{ image: string; position: number }>(
-          `UPDATE scrape_run_result SET status = 'INTERRUPTED', lease_expires_at = NULL,
-             error = 'interrupted: every process working on the run stopped', finished_at = now()
-           WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')
-           RETURNING image, position`,
-          [run.id],
+      for (const { id } of abandoned) {
+        await this.giveUpExhausted(tx, id);
+        const left = await tx.query<{ image: string }>(
+          `WITH left_over AS (
+             UPDATE scrape_run_result SET status = 'INTERRUPTED', lease_expires_at = NULL,
+               error = 'interrupted: every process working on the run stopped', finished_at = now()
+             WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')
+             RETURNING image, position)
+           SELECT image FROM left_over ORDER BY position`,
+          [id],
+        );
+        const [run] = await tx.query<ScrapeRun>(
+          `UPDATE scrape_run r SET status = 'INTERRUPTED', finished_at = now(),
+             error = format('every process working on this run stopped (last heartbeat at %s); %s of %s image(s) were unfinished',
+                            to_char((r.lease_expires_at - $2::interval) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                            $3::int, r.images_total),
+             ${FINAL_COUNTERS}
+           WHERE r.id = $1
+           RETURNING ${RUN_COLUMNS}`,
+          [id, `${opts.leaseMs} milliseconds`, left.length],
         );
         let recovery: ScrapeRun | null = null;
-        if (opts.recover && left.length > 0) {
-          const images = left.sort((a, b) => a.position - b.position).map((l) => l.image);
+        if (left.length > 0) {
           recovery = (
             await this.createLocked(tx, {
               trigger: ScrapeTrigger.RECOVERY,
-              images,
+              images: left.map((l) => l.image),
               requestedBy: opts.requestedBy,
               defaultMaxTags: opts.defaultMaxTags,
               leaseMs: opts.leaseMs,
-              recoveryOf: run.id,
+              recoveryOf: id,
             })
           ).run;
+          await tx.query(
+            `UPDATE scrape_run_result n SET attempts = o.attempts
+             FROM scrape_run_result o WHERE n.run_id = $1 AND o.run_id = $2 AND o.image = n.image`,
+            [recovery.id, id],
+          );
         }
         out.push({ interrupted: run, recovery });
       }
       return out;
     });
+  }
+
+  /**
+   * Images of live runs whose claim expired after {@link MAX_CLAIMS} claims: FAILED, so that
+   * their run can end. Returns the runs that ended because of it.
+   */
+  async failExhausted(): Promise<ScrapeRun[]> {
+    const runs = await this.db.transaction(async (tx) => this.giveUpExhausted(tx));
+    const ended: ScrapeRun[] = [];
+    for (const id of runs) {
+      const run = await this.finishIfDone(id);
+      if (run) ended.push(run);
+    }
+    return ended;
+  }
+
+  private async giveUpExhausted(tx: Queryable, runId?: string): Promise<string[]> {
+    const rows = await tx.query<{ run_id: string }>(
+      `WITH failed AS (
+         UPDATE scrape_run_result SET status = 'FAILED', lease_expires_at = NULL, finished_at = now(),
+           error = format('gave up after %s claims: every process that took this image stopped before finishing it (does it crash the process?)', attempts)
+         WHERE status = 'RUNNING' AND lease_expires_at < now() AND attempts >= $1 AND ($2::uuid IS NULL OR run_id = $2)
+         RETURNING run_id, image, error),
+       tracked AS (
+         UPDATE tracked_image t SET last_status = 'FAILED', last_error = f.error, last_scraped_at = now(), last_run_id = f.run_id
+         FROM failed f WHERE t.name = f.image AND t.removed_at IS NULL)
+       SELECT DISTINCT run_id FROM failed`,
+      [MAX_CLAIMS, runId ?? null],
+    );
+    return rows.map((r) => r.run_id);
   }
 
   /** Active runs (queued or running), oldest first. */

@@ -1,4 +1,4 @@
-import { Db, UUID_RE } from '../../database/db';
+import { Db, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../../database/db';
 import { decodeCursor, Page, toPage } from '../../graphql/connection';
 import { BadUserInputError } from '../../graphql/errors';
 import { ScrapeResult, ScrapeResultStatus, ScrapeRun } from './scrape-run.type';
@@ -42,14 +42,14 @@ export class ScrapeRunService {
     let where = '';
     if (q.after) {
       const k = decodeCursor(ordering, q.after);
-      if (!k.key || !/^\d{4,}-\d\d-\d\d[ T][\d:.+-]+$/.test(k.key) || !UUID_RE.test(k.id)) {
+      if (!k.key || !TIMESTAMP_KEY.test(k.key) || !UUID_RE.test(k.id)) {
         throw BadUserInputError.field('after', 'not a cursor returned by this API');
       }
       where = `WHERE (r.created_at, r.id) < ($1::timestamptz, $2::uuid)`;
       params.push(k.key, k.id);
     }
     const rows = await this.db.query<ScrapeRun & { _sortKey: string }>(
-      `SELECT ${LIVE_RUN_COLUMNS}, r.created_at::text AS "_sortKey" FROM ${LIVE_RUN_FROM} ${where}
+      `SELECT ${LIVE_RUN_COLUMNS}, ${sortKeyText('r.created_at', 'timestamptz')} AS "_sortKey" FROM ${LIVE_RUN_FROM} ${where}
        ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.push(q.first + 1)}`,
       params,
     );

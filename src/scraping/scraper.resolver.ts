@@ -6,7 +6,10 @@ import { ScrapeRun } from './runs/scrape-run.type';
 
 @ObjectType({ description: 'The scraper: its settings and what it is doing.' })
 export class ScraperStatus {
-  @Field({ description: 'Whether this process schedules scrapes (DOCKER_SCRAPER_ENABLED). Manual scrapes work either way.' })
+  @Field({
+    description:
+      'Whether the process that answered schedules scrapes (its DOCKER_SCRAPER_ENABLED; replicas may differ). Manual scrapes work either way.',
+  })
   enabled: boolean;
 
   @Field({ description: 'Time between scheduled scrapes, e.g. `24h`.' })
@@ -65,7 +68,8 @@ export class ScraperResolver {
 
   @FieldResolver(() => DateTime, {
     nullable: true,
-    description: 'When the next scheduled run is due (now, when overdue); null when scheduling is off.',
+    description:
+      'When the next scheduled run is due (now, when overdue), from the run history shared by all replicas; null when the process that answered has scheduling off.',
   })
   async nextRunAt(@Root() status: ScraperStatus, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
     if (!status.enabled) return null;

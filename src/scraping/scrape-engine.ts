@@ -18,6 +18,9 @@ export interface HubSource {
   listTags(namespace: string, repository: string, maxTags: number, signal?: AbortSignal): Promise<TagList>;
 }
 
+/** Claims held ready beyond the free slots. */
+const PREFETCH = 2;
+
 type EndedRunStatus = Exclude<`${ScrapeRunStatus}`, 'QUEUED' | 'RUNNING'>;
 
 /** The status of a run that has ended (those passed to the observer have, by construction). */
@@ -65,7 +68,10 @@ export class ScrapeEngine {
   private readonly inFlight = new Map<string, InFlight>();
   /** Images of {@link inFlight} still reading Docker Hub (the rest are writing the catalog). */
   private fetching = 0;
+  /** Claimed, not started yet (see {@link PREFETCH}). */
+  private readonly ready: Claim[] = [];
   private readonly ownRuns = new Set<string>();
+  private readonly endWaiters = new Map<string, Set<() => void>>();
   private stopping = false;
   private lastHousekeeping = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -147,6 +153,10 @@ export class ScrapeEngine {
     this.stopping = true;
     this.wake();
     await this.loopDone;
+    const unstarted = this.ready.splice(0);
+    if (unstarted.length > 0) {
+      await this.queue.release(this.workerId, unstarted).catch((err) => this.log.warn({ err }, 'could not hand images back'));
+    }
     const pending = [...this.inFlight.values()];
     if (pending.length > 0) {
       this.log.info({ images: pending.map((p) => p.claim.name), graceMs: this.opts.config.shutdownGraceMs }, 'waiting for images in flight');
@@ -212,10 +222,24 @@ export class ScrapeEngine {
     }
     const eligible = this.eligibleRuns();
     if (eligible?.length === 0) return;
-    // Slots read Docker Hub; catalog writes trail behind, at most one per slot.
-    const free = Math.min(c.concurrency - this.fetching, 2 * c.concurrency - this.inFlight.size);
-    if (this.stopping || free <= 0) return;
-    for (const claim of await this.queue.claim(this.workerId, c.leaseMs, free, eligible)) this.launch(claim);
+    if (this.stopping) return;
+    this.startReady();
+    // Keep a couple of claims ready beyond the free slots, so that a slot that frees up starts
+    // its next image at once instead of waiting for a claim round trip.
+    const want = this.freeSlots() + PREFETCH - this.ready.length;
+    if (want <= 0) return;
+    this.ready.push(...(await this.queue.claim(this.workerId, c.leaseMs, want, eligible)));
+    this.startReady();
+  }
+
+  /** Slots read Docker Hub; catalog writes trail behind, at most one per slot. */
+  private freeSlots(): number {
+    const c = this.opts.config;
+    return Math.min(c.concurrency - this.fetching, 2 * c.concurrency - this.inFlight.size);
+  }
+
+  private startReady(): void {
+    while (!this.stopping && this.ready.length > 0 && this.freeSlots() > 0) this.launch(this.ready.shift()!);
   }
 
   /** The runs this process may work on: all of them with the scheduler on, its own otherwise. */
@@ -231,7 +255,7 @@ export class ScrapeEngine {
   private heartbeat(): Promise<void> {
     if (this.heartbeating) return this.heartbeating;
     const eligible = this.eligibleRuns();
-    if (this.inFlight.size === 0 && (this.activeRuns === 0 || eligible?.length === 0)) return Promise.resolve();
+    if (this.inFlight.size === 0 && this.ready.length === 0 && (this.activeRuns === 0 || eligible?.length === 0)) return Promise.resolve();
     this.heartbeating = this.queue
       .heartbeat(this.workerId, this.opts.config.leaseMs, eligible)
       .catch((err) => this.log.warn({ err }, 'heartbeat failed; retrying at the next one'))
@@ -269,6 +293,7 @@ export class ScrapeEngine {
       if (fetchDone) return;
       fetchDone = true;
       this.fetching--;
+      this.startReady();
       this.wake();
     };
     const done = this.scrape(claim, abort.signal, fetched).finally(() => {
@@ -375,7 +400,24 @@ export class ScrapeEngine {
     if (run.finishedAt) this.logRunFinished(run);
   }
 
+  /** Resolves when this process sees the run end (it finished its last image), or after `ms`. */
+  runEnded(runId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.endWaiters.get(runId)?.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      let set = this.endWaiters.get(runId);
+      if (!set) this.endWaiters.set(runId, (set = new Set()));
+      set.add(done);
+    });
+  }
+
   private logRunFinished(run: ScrapeRun): void {
+    for (const waiter of this.endWaiters.get(run.id) ?? []) waiter();
+    this.endWaiters.delete(run.id);
     const seconds = runSeconds(run);
     this.opts.observer?.runFinished?.({ trigger: run.trigger, status: ended(run), seconds });
     this.log.info(

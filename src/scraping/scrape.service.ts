@@ -52,12 +52,14 @@ export class ScrapeService {
   /** Resolves with the run once it has ended (or as it is when `maxWaitMs` passes or `signal` aborts). */
   async waitFor(runId: string, maxWaitMs: number, signal?: AbortSignal): Promise<ScrapeRun> {
     const deadline = Date.now() + maxWaitMs;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    const aborted = new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }));
+    for (;;) {
       const run = await this.runs.byId(runId);
       if (!run) throw new Error(`run ${runId} disappeared`);
       if (run.status !== ScrapeRunStatus.QUEUED && run.status !== ScrapeRunStatus.RUNNING) return run;
       if (Date.now() >= deadline || signal?.aborted) return run;
-      await new Promise((r) => setTimeout(r, delay));
+      // Woken at once when this process ends the run; another replica ending it is seen by polling.
+      await Promise.race([this.engine.runEnded(runId, Math.min(1_000, deadline - Date.now())), aborted]);
     }
   }
 }

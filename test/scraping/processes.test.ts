@@ -93,7 +93,8 @@ describe('scraper processes', () => {
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM scrape_run`);
     assert.equal(n, 1, 'joined, no RECOVERY run');
     const [{ reclaimed }] = await db.query(`SELECT count(*)::int AS reclaimed FROM scrape_run_result WHERE run_id = $1 AND attempts > 1`, [run.id]);
-    assert.ok(reclaimed <= 1, 'at most the image in flight at the kill was taken over');
+    // The dead process held one image in flight (concurrency 1) and two claims ready (PREFETCH).
+    assert.ok(reclaimed >= 1 && reclaimed <= 3, `only the dead process's claims were taken over (${reclaimed})`);
   });
 
   test('SIGTERM: stops claiming, hands unfinished images back and exits 0; another process finishes the run', async () => {

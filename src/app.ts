@@ -110,20 +110,19 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await engine.start();
     cleanup.unshift(() => engine.stop());
 
-    if (opts.http === false) {
-      let closed: Promise<void> | undefined;
-      return {
-        config,
-        logger,
-        dataSource,
-        db,
-        services,
-        metrics,
-        engine,
-        url: '',
-        close: () => (closed ??= runCleanup(cleanup, logger)),
-      };
-    }
+    let closed: Promise<void> | undefined;
+    const app: App = {
+      config,
+      logger,
+      dataSource,
+      db,
+      services,
+      metrics,
+      engine,
+      url: '',
+      close: () => (closed ??= runCleanup(cleanup, logger)),
+    };
+    if (opts.http === false) return app;
 
     const admin = await resolveAdminToken(config.adminToken, config.dataDir, logger);
 
@@ -177,19 +176,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
     logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
 
-    let closed: Promise<void> | undefined;
-    return {
-      config,
-      logger,
-      dataSource,
-      db,
-      services,
-      metrics,
-      engine,
-      http: server,
-      url: server.url,
-      close: () => (closed ??= runCleanup(cleanup, logger)),
-    };
+    return Object.assign(app, { http: server, url: server.url });
   } catch (e) {
     await runCleanup(cleanup, logger);
     throw e;

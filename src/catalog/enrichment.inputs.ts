@@ -60,12 +60,9 @@ const VolumeItems = listCheckDecorator(
   'holds items that are not absolute paths',
 );
 
-@InputType({ description: 'Manual enrichment of a resource; scrapes never overwrite what is set here.' })
-export class UpdateResourceInput {
-  @Field(() => ID, { description: 'The resource id.' })
-  @MaxLength(100, { message: 'is not a resource id' })
-  id: string;
-
+/** The optimistic-concurrency guard both enrichment inputs share. */
+@InputType({ description: 'Not part of the schema: the fields both enrichment inputs share.' })
+abstract class GuardedUpdate {
   @Field(() => DateTime, {
     nullable: true,
     description:
@@ -73,6 +70,13 @@ export class UpdateResourceInput {
   })
   @IsOptional()
   expectedUpdatedAt?: Date | null;
+}
+
+@InputType({ description: 'Manual enrichment of a resource; scrapes never overwrite what is set here.' })
+export class UpdateResourceInput extends GuardedUpdate {
+  @Field(() => ID, { description: 'The resource id.' })
+  @MaxLength(100, { message: 'is not a resource id' })
+  id: string;
 
   @Field(() => Boolean, { nullable: true, description: 'true: hide the resource as a draft; false: publish it. Omitted: unchanged.' })
   @NotNull()
@@ -118,18 +122,10 @@ export class EnvVarInput {
 const listMessage = `at most ${L.listItems} items of at most ${L.listItemChars} characters each`;
 
 @InputType({ description: 'Manual enrichment of an instance; scrapes never overwrite what is set here.' })
-export class UpdateInstanceInput {
+export class UpdateInstanceInput extends GuardedUpdate {
   @Field(() => ID, { description: 'The instance id.' })
   @MaxLength(100, { message: 'is not an instance id' })
   id: string;
-
-  @Field(() => DateTime, {
-    nullable: true,
-    description:
-      'Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check.',
-  })
-  @IsOptional()
-  expectedUpdatedAt?: Date | null;
 
   @Field(() => String, {
     nullable: true,

@@ -176,6 +176,18 @@ describe('sync engine: re-scrapes', () => {
     assert.deepEqual(inst.overridden.env, { ARCH: 'amd64' });
   });
 
+  test('an upstream change hidden by an API edit updates the hidden value but not updated_at', async () => {
+    await db.query(`UPDATE processing_resource SET short_description = 'edited', overridden = overridden || jsonb_build_object('shortDescription', short_description) WHERE name = 'alpine'`);
+    const [before] = await db.query(`SELECT updated_at, short_description FROM processing_resource WHERE name = 'alpine'`);
+    hub.setRepository('library', 'alpine', { info: { description: 'a new upstream one-liner' } });
+    const run = await scrape(app, ['alpine']);
+    assert.equal(run.results[0].status, 'OK');
+    const [after] = await db.query(`SELECT updated_at, short_description, overridden FROM processing_resource WHERE name = 'alpine'`);
+    assert.equal(after.short_description, 'edited');
+    assert.equal(after.overridden.shortDescription, 'a new upstream one-liner');
+    assert.deepEqual(after.updated_at, before.updated_at, 'what readers see did not change');
+  });
+
   test('a failing image leaves its catalog rows as they were and the run goes on', async () => {
     const before = await rowVersions();
     hub.inject(hubPaths.repository('library', 'alpine'), faults.status(400, { body: { message: 'bad request' } }), { times: Infinity });

@@ -98,12 +98,11 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
       res.writeHead(200, { 'content-type': opts.metrics.contentType, 'cache-control': 'no-store' });
       return void res.end(body);
     }
+    if (path === '/' && req.method === 'GET' && !(opts.landingPage && prefersHtml(req))) {
+      return sendJson(res, 404, { error: 'not found', graphql: '/graphql', health: '/healthz', ready: '/readyz' });
+    }
     if (path === '/graphql' || path === '/') {
-      if (path === '/' && !(opts.landingPage && req.method === 'GET' && prefersHtml(req))) {
-        if (req.method === 'GET') {
-          return sendJson(res, 404, { error: 'not found', graphql: '/graphql', health: '/healthz', ready: '/readyz' });
-        }
-      }
+      // `/` too: the Sandbox served there sends its operations to the page's own address.
       return graphql(req, res, requestId, logger);
     }
     return sendJson(res, 404, { error: 'not found', graphql: '/graphql' });

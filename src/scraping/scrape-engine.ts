@@ -88,10 +88,6 @@ export class ScrapeEngine {
     this.log = opts.logger.child({ component: 'scraper', worker: this.workerId });
   }
 
-  get config(): ScraperConfig {
-    return this.opts.config;
-  }
-
   /** Starts the loop; with scheduling on, first scrapes if a run is due (or always, per DOCKER_SCRAPER_ON_STARTUP). */
   async start(): Promise<void> {
     const c = this.opts.config;
@@ -139,11 +135,6 @@ export class ScrapeEngine {
     else this.wakePending = true;
   }
 
-  /** Number of images this process is scraping right now. */
-  get busy(): number {
-    return this.inFlight.size;
-  }
-
   /**
    * Stops claiming, gives in-flight images `shutdownGraceMs` to finish, then aborts the
    * rest and hands them back to the queue so another process (or the next start) takes them.
@@ -167,9 +158,12 @@ export class ScrapeEngine {
     if (left.length > 0) {
       for (const p of left) p.abort.abort(new Error('shutting down'));
       await Promise.all(left.map((p) => p.done));
-      const released = left.map((p) => p.claim);
-      await this.queue.release(this.workerId, released).catch((err) => this.log.warn({ err }, 'could not hand images back'));
-      this.log.info({ images: released.map((c) => c.name) }, 'abandoned images in flight; they go back to the queue');
+      // Images still reading Docker Hub return without a word; those already writing finish
+      // their transaction (release then leaves them alone: they are no longer RUNNING).
+      const released = await this.queue
+        .release(this.workerId, left.map((p) => p.claim))
+        .catch((err) => (this.log.warn({ err }, 'could not hand images back'), []));
+      if (released.length > 0) this.log.info({ images: released }, 'abandoned images in flight; they go back to the queue');
     }
     // Leases were renewed until here: nothing this process held can have been taken over.
     clearInterval(this.heartbeatTimer);

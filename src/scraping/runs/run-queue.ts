@@ -300,14 +300,20 @@ export class RunQueue {
     return run ?? null;
   }
 
-  /** Gives images back to the queue at once (on shutdown), without counting them as done. */
-  async release(worker: string, claims: readonly Claim[]): Promise<void> {
-    if (claims.length === 0) return;
-    await this.db.query(
-      `UPDATE scrape_run_result SET status = 'PENDING', claimed_by = NULL, lease_expires_at = NULL
-       WHERE claimed_by = $1 AND status = 'RUNNING' AND (run_id, image) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
+  /**
+   * Gives images back to the queue at once (on shutdown): pending again, and the claim does
+   * not count towards {@link MAX_CLAIMS}. Returns the names of the images given back (an
+   * image that finished meanwhile is left as it is).
+   */
+  async release(worker: string, claims: readonly Claim[]): Promise<string[]> {
+    if (claims.length === 0) return [];
+    const rows = await this.db.query<{ image: string }>(
+      `UPDATE scrape_run_result SET status = 'PENDING', claimed_by = NULL, lease_expires_at = NULL, attempts = greatest(attempts - 1, 0)
+       WHERE claimed_by = $1 AND status = 'RUNNING' AND (run_id, image) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))
+       RETURNING image`,
       [worker, claims.map((c) => c.runId), claims.map((c) => c.name)],
     );
+    return rows.map((r) => r.image);
   }
 
   /**

@@ -213,15 +213,15 @@ export class ProcessingInstance {
   resourceId: string;
 }
 
-export const { EdgeType: ProcessingResourceEdge, ConnectionType: ResourceConnection } = connectionTypes(
-  ProcessingResource,
-  'Resource',
-  'resource',
-);
+export const {
+  EdgeType: ProcessingResourceEdge,
+  ConnectionType: ResourceConnection,
+  CountResolver: ResourceCountResolver,
+} = connectionTypes(ProcessingResource, 'Resource', 'resource', 'How many resources pass the filter, on all pages.');
 export type ResourceConnection = InstanceType<typeof ResourceConnection>;
-export const { EdgeType: ProcessingInstanceEdge, ConnectionType: ProcessingInstanceConnection } = connectionTypes(
-  ProcessingInstance,
-  'ProcessingInstance',
-  'instance',
-);
+export const {
+  EdgeType: ProcessingInstanceEdge,
+  ConnectionType: ProcessingInstanceConnection,
+  CountResolver: InstanceCountResolver,
+} = connectionTypes(ProcessingInstance, 'ProcessingInstance', 'instance', 'How many instances pass the filter, on all pages.');
 export type ProcessingInstanceConnection = InstanceType<typeof ProcessingInstanceConnection>;

@@ -2,6 +2,7 @@ import { Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-grap
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { selectedFields } from '../graphql/fields';
+import { alignBy } from '../graphql/loaders';
 import { InstanceLookupArgs } from './catalog.inputs';
 import { ProcessingInstance, ProcessingResource } from './catalog.types';
 
@@ -20,10 +21,7 @@ export class InstanceResolver {
     const fields = selectedFields(info);
     const key = `resourceById:${[...fields].sort().join(',')}`;
     return ctx.loaders
-      .get<ProcessingResource | null>(key, async (ids) => {
-        const found = new Map((await ctx.services.catalog.resourcesByIds(ids, fields)).map((r) => [r.id, r]));
-        return ids.map((id) => found.get(id) ?? null);
-      })
+      .get<ProcessingResource | null>(key, async (ids) => alignBy(ids, await ctx.services.catalog.resourcesByIds(ids, fields), (r) => r.id))
       .load(instance.resourceId);
   }
 }

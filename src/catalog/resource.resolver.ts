@@ -1,4 +1,4 @@
-import { Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { selectedFields } from '../graphql/fields';
@@ -43,21 +43,5 @@ export class ResourceResolver {
       totalCount: () =>
         ctx.loaders.get<number>(countKey, (ids) => ctx.services.catalog.countInstancesOf(ids, args.filter)).load(resource.id),
     };
-  }
-}
-
-@Resolver(() => ResourceConnection)
-export class ResourceConnectionResolver {
-  @FieldResolver(() => Int, { description: 'How many resources pass the filter, on all pages.' })
-  totalCount(@Root() page: Page<ProcessingResource>): Promise<number> {
-    return page.totalCount();
-  }
-}
-
-@Resolver(() => ProcessingInstanceConnection)
-export class InstanceConnectionResolver {
-  @FieldResolver(() => Int, { description: 'How many instances pass the filter, on all pages.' })
-  totalCount(@Root() page: Page<ProcessingInstance>): Promise<number> {
-    return page.totalCount();
   }
 }

@@ -57,11 +57,6 @@ export async function runMigrations(ds: DataSource, logger: Logger): Promise<str
   }
 }
 
-/** True when every migration this build knows of is applied. */
-export async function migrationsApplied(ds: DataSource): Promise<boolean> {
-  return !(await ds.showMigrations());
-}
-
 class PinoTypeOrmLogger implements TypeOrmLogger {
   constructor(private readonly logger: Logger) {}
   logQuery(): void {}

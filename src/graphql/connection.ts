@@ -1,4 +1,4 @@
-import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { BadUserInputError } from './errors';
 
@@ -118,8 +118,16 @@ function memo<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (p ??= fn());
 }
 
-/** Declares `{Name}Connection` and `{Name}Edge` object types for a node type. */
-export function connectionTypes<TNode extends object>(node: new (...a: never[]) => TNode, name: string, what: string) {
+/**
+ * Declares `{Name}Connection` and `{Name}Edge` object types for a node type, and the resolver
+ * of the connection's `totalCount` (add `CountResolver` to the schema's resolvers).
+ */
+export function connectionTypes<TNode extends object>(
+  node: new (...a: never[]) => TNode,
+  name: string,
+  what: string,
+  countDescription: string,
+) {
   @ObjectType(`${name}Edge`, { description: `An edge of a ${name}Connection.` })
   class EdgeType {
     @Field({ description: 'Opaque cursor of this edge.' })
@@ -140,5 +148,13 @@ export function connectionTypes<TNode extends object>(node: new (...a: never[]) 
     // `totalCount` is resolved by a field resolver so that its count query runs only when asked for.
     totalCount: () => Promise<number>;
   }
-  return { EdgeType, ConnectionType };
+
+  @Resolver(() => ConnectionType)
+  class CountResolver {
+    @FieldResolver(() => Int, { description: countDescription })
+    totalCount(@Root() page: { totalCount: () => Promise<number> }): Promise<number> {
+      return page.totalCount();
+    }
+  }
+  return { EdgeType, ConnectionType, CountResolver };
 }

@@ -18,6 +18,12 @@ export class LoaderRegistry {
   }
 }
 
+/** Rows in the order of `keys`, null where a key found none: what a DataLoader batch returns. */
+export function alignBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {
+  const found = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => found.get(k) ?? null);
+}
+
 /** A stable key for arguments: JSON with sorted object keys. */
 export function argsKey(value: unknown): string {
   return JSON.stringify(value, (_k, v) =>

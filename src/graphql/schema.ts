@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { AuthChecker, buildSchema, NonEmptyArray } from 'type-graphql';
 import { InstanceResolver } from '../catalog/instance.resolver';
-import { InstanceConnectionResolver, ResourceConnectionResolver, ResourceResolver } from '../catalog/resource.resolver';
-import { ScrapeRunConnectionResolver, ScrapeRunResolver } from '../scraping/runs/scrape-run.resolver';
+import { ResourceResolver } from '../catalog/resource.resolver';
+import { InstanceCountResolver, ResourceCountResolver } from '../catalog/catalog.types';
+import { ScrapeRunResolver } from '../scraping/runs/scrape-run.resolver';
+import { ScrapeRunCountResolver } from '../scraping/runs/scrape-run.type';
 import { ScraperResolver } from '../scraping/scraper.resolver';
 import { ScrapeResolver } from '../scraping/scrape.resolver';
-import { TrackedImageConnectionResolver, TrackedImageResolver } from '../tracking/tracking.resolver';
+import { TrackedImageResolver } from '../tracking/tracking.resolver';
+import { TrackedImageCountResolver } from '../tracking/tracked-image.type';
 import { TrackingMutationResolver } from '../tracking/tracking-mutations.resolver';
 import { EnrichmentResolver } from '../catalog/enrichment.resolver';
 import type { GraphQLContext } from './context';
@@ -16,13 +19,13 @@ import { DateTime } from './scalars';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
   ResourceResolver,
-  ResourceConnectionResolver,
+  ResourceCountResolver,
   InstanceResolver,
-  InstanceConnectionResolver,
+  InstanceCountResolver,
   TrackedImageResolver,
-  TrackedImageConnectionResolver,
+  TrackedImageCountResolver,
   ScrapeRunResolver,
-  ScrapeRunConnectionResolver,
+  ScrapeRunCountResolver,
   ScraperResolver,
   ScrapeResolver,
   TrackingMutationResolver,

@@ -2,7 +2,6 @@ import type { CatalogService } from '../catalog/catalog.service';
 import type { EnrichmentService } from '../catalog/enrichment.service';
 import type { Config } from '../config/config';
 import type { ScrapeRunService } from '../scraping/runs/scrape-run.service';
-import type { ScrapeRun } from '../scraping/runs/scrape-run.type';
 import type { ScrapeService } from '../scraping/scrape.service';
 import type { TrackingService } from '../tracking/tracking.service';
 

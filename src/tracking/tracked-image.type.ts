@@ -88,9 +88,9 @@ export class TrackedImage {
   position: string;
 }
 
-export const { EdgeType: TrackedImageEdge, ConnectionType: TrackedImageConnection } = connectionTypes(
-  TrackedImage,
-  'TrackedImage',
-  'tracked image',
-);
+export const {
+  EdgeType: TrackedImageEdge,
+  ConnectionType: TrackedImageConnection,
+  CountResolver: TrackedImageCountResolver,
+} = connectionTypes(TrackedImage, 'TrackedImage', 'tracked image', 'How many tracked images pass the filter.');
 export type TrackedImageConnection = InstanceType<typeof TrackedImageConnection>;

@@ -1,9 +1,10 @@
-import { Args, ArgsType, Ctx, Field, FieldResolver, Info, InputType, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, InputType, Query, Resolver, Root } from 'type-graphql';
 import { IsOptional, ValidateNested } from 'class-validator';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { pageArgs } from '../graphql/connection';
 import { selectedFields } from '../graphql/fields';
+import { alignBy } from '../graphql/loaders';
 import { ProcessingResource } from '../catalog/catalog.types';
 import { ImageScrapeStatus, TrackedImage, TrackedImageConnection } from './tracked-image.type';
 
@@ -37,18 +38,9 @@ export class TrackedImageResolver {
   resource(@Root() image: TrackedImage, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     const fields = selectedFields(info);
     return ctx.loaders
-      .get<ProcessingResource | null>(`resourceByName:${[...fields].sort().join(',')}`, async (names) => {
-        const found = new Map((await ctx.services.catalog.resourcesByNames(names, fields)).map((r) => [r.name, r]));
-        return names.map((n) => found.get(n) ?? null);
-      })
+      .get<ProcessingResource | null>(`resourceByName:${[...fields].sort().join(',')}`, async (names) =>
+        alignBy(names, await ctx.services.catalog.resourcesByNames(names, fields), (r) => r.name),
+      )
       .load(image.name);
-  }
-}
-
-@Resolver(() => TrackedImageConnection)
-export class TrackedImageConnectionResolver {
-  @FieldResolver(() => Int, { description: 'How many tracked images pass the filter.' })
-  totalCount(@Root() page: { totalCount: () => Promise<number> }) {
-    return page.totalCount();
   }
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '../support/db';
-import { GqlResult, startTestApp, TestApp } from '../support/app';
+import { GqlResult, startTestApp, TestApp, failure, ok } from '../support/app';
 import { insertResource, InsertedResource } from '../support/catalog-fixtures';
 
 const UPDATE_RESOURCE = `mutation UpdateResource($input: UpdateResourceInput!) {
@@ -20,16 +20,6 @@ const UPDATE_INSTANCE = `mutation UpdateInstance($input: UpdateInstanceInput!) {
 const OLD = '2025-01-01T00:00:00.000Z';
 const UPSTREAM_DESCRIPTION = '# nginx\n\n![logo](https://example.org/nginx.png)\n\nUpstream text.';
 
-function ok<T>(res: GqlResult<T>): T {
-  assert.equal(res.errors, undefined, `unexpected errors: ${JSON.stringify(res.errors)}`);
-  return res.data as T;
-}
-
-function failure(res: GqlResult<unknown>, code: string) {
-  assert.ok(res.errors?.length, `expected a ${code} error, got data ${JSON.stringify(res.data)}`);
-  assert.equal(res.errors[0].extensions?.code, code, JSON.stringify(res.errors));
-  return res.errors[0];
-}
 
 function invalidFields(res: GqlResult<unknown>): string[] {
   return (failure(res, 'BAD_USER_INPUT').extensions!.invalidFields as { field: string }[]).map((f) => f.field);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -51,4 +52,17 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
       return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
     },
   });
+}
+
+/** The data of an answer that must have no error. */
+export function ok<T>(res: GqlResult<T>): T {
+  assert.equal(res.errors, undefined, `unexpected errors: ${JSON.stringify(res.errors)}`);
+  return res.data as T;
+}
+
+/** The first error of an answer that must fail with `code`. */
+export function failure(res: GqlResult<unknown>, code: string) {
+  assert.ok(res.errors?.length, `expected a ${code} error, got data ${JSON.stringify(res.data)}`);
+  assert.equal(res.errors[0].extensions?.code, code, JSON.stringify(res.errors));
+  return res.errors[0];
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, TestDatabase } from '../support/db';
-import { GqlResult, startTestApp, TestApp } from '../support/app';
+import { GqlResult, startTestApp, TestApp, failure, ok } from '../support/app';
 import { insertResource } from '../support/catalog-fixtures';
 import { FakeDockerHub, hubPaths } from '../support/fake-docker-hub';
 import { syntheticTags } from '../support/hub-data';
@@ -34,16 +34,6 @@ interface Row {
   updated_at: Date;
 }
 
-function ok<T>(res: GqlResult<T>): T {
-  assert.equal(res.errors, undefined, `unexpected errors: ${JSON.stringify(res.errors)}`);
-  return res.data as T;
-}
-
-function failure(res: GqlResult<unknown>, code: string) {
-  assert.ok(res.errors?.length, `expected a ${code} error, got data ${JSON.stringify(res.data)}`);
-  assert.equal(res.errors[0].extensions?.code, code, JSON.stringify(res.errors));
-  return res.errors[0];
-}
 
 async function listed(app: TestApp): Promise<string[]> {
   const data = ok(await app.gql<any>(LIST));

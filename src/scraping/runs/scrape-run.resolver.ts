@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import type { GraphQLContext } from '../../graphql/context';
 import { pageArgs } from '../../graphql/connection';
@@ -33,13 +33,5 @@ export class ScrapeRunResolver {
     return ctx.loaders
       .get<ScrapeResult[]>(`runResults:${argsKey(args.status ?? null)}`, (ids) => ctx.services.runs.resultsOf(ids, args.status))
       .load(run.id);
-  }
-}
-
-@Resolver(() => ScrapeRunConnection)
-export class ScrapeRunConnectionResolver {
-  @FieldResolver(() => Int, { description: 'How many runs there are.' })
-  totalCount(@Root() page: { totalCount: () => Promise<number> }) {
-    return page.totalCount();
   }
 }

@@ -162,5 +162,9 @@ export class ScrapeRun {
   instancesUpdated: number;
 }
 
-export const { EdgeType: ScrapeRunEdge, ConnectionType: ScrapeRunConnection } = connectionTypes(ScrapeRun, 'ScrapeRun', 'scrape run');
+export const {
+  EdgeType: ScrapeRunEdge,
+  ConnectionType: ScrapeRunConnection,
+  CountResolver: ScrapeRunCountResolver,
+} = connectionTypes(ScrapeRun, 'ScrapeRun', 'scrape run', 'How many runs there are.');
 export type ScrapeRunConnection = InstanceType<typeof ScrapeRunConnection>;

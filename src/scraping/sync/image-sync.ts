@@ -6,8 +6,6 @@ import { contentHash, DOCKER_HUB_OWNER, InstanceUpstream, ResourceUpstream } fro
 export interface ImageSyncResult {
   resourceId: string | null;
   resourceCreated: boolean;
-  /** The resource row was written (its upstream content changed). */
-  resourceUpdated: boolean;
   instancesAdded: number;
   /** Existing instances whose upstream content changed. */
   instancesUpdated: number;
@@ -41,7 +39,7 @@ export async function syncImage(
   upstream: ResourceUpstream,
   tags: readonly InstanceUpstream[],
 ): Promise<ImageSyncResult> {
-  const result: ImageSyncResult = { resourceId: null, resourceCreated: false, resourceUpdated: false, instancesAdded: 0, instancesUpdated: 0 };
+  const result: ImageSyncResult = { resourceId: null, resourceCreated: false, instancesAdded: 0, instancesUpdated: 0 };
   const resourceHash = contentHash(upstream);
   let [resource] = await tx.query<LockedResource>(
     `SELECT id, content_hash, overridden, description, short_description, logo
@@ -91,7 +89,6 @@ export async function syncImage(
   result.resourceId = resource.id;
   if (resource.content_hash !== resourceHash) {
     await updateResource(tx, resource, upstream, resourceHash);
-    result.resourceUpdated = true;
   }
   if (tags.length === 0) return result;
 

@@ -71,6 +71,8 @@ export interface GraphQLLimits {
   maxBodyBytes: number;
   introspection: boolean;
   landingPage: boolean;
+  /** Whether the Sandbox page (in the browser) may send usage telemetry to Apollo. */
+  sandboxTelemetry: boolean;
 }
 
 export interface Config {
@@ -264,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       introspection: bool('GRAPHQL_INTROSPECTION', !production),
       landingPage: bool('GRAPHQL_SANDBOX', !production),
+      sandboxTelemetry: bool('GRAPHQL_SANDBOX_TELEMETRY', false),
     },
   };
 

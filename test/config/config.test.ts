@@ -106,6 +106,7 @@ describe('loadConfig: defaults', () => {
       maxBodyBytes: 1024 * 1024,
       introspection: true,
       landingPage: true,
+      sandboxTelemetry: false,
     });
   });
 

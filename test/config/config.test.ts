@@ -290,6 +290,7 @@ describe('loadConfig: valid values', () => {
     const devOff = loadConfig({ GRAPHQL_INTROSPECTION: 'false', GRAPHQL_SANDBOX: '0' });
     assert.equal(devOff.graphql.introspection, false);
     assert.equal(devOff.graphql.landingPage, false);
+    assert.equal(loadConfig({ GRAPHQL_SANDBOX_TELEMETRY: 'true' }).graphql.sandboxTelemetry, true);
   });
 });
 

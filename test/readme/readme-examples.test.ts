@@ -167,8 +167,16 @@ function prelude(): string {
     `trap 'echo "README-TEST-FAILED: $BASH_COMMAND (exit $?)" >&2' ERR`,
     // A newline after each answer, so that answers are one JSON document per line.
     'curl() { command curl "$@"; local rc=$?; echo; return $rc; }',
+    // `npm run scrape` as npm runs it (after the build the test did): npm's banner on stdout
+    // unless --silent, then the command with what follows `--`.
     'npm() {',
-    '  if [ "$1 $2" = "run scrape" ]; then shift 2; [ "$1" = "--" ] && shift; node "$README_TEST_CLI" "$@"; return $?; fi',
+    '  local silent= args=()',
+    '  for a in "$@"; do case "$a" in -s|--silent) silent=1 ;; *) args+=("$a") ;; esac; done',
+    '  if [ "${args[0]} ${args[1]}" = "run scrape" ]; then',
+    '    args=("${args[@]:2}"); [ "${args[0]}" = "--" ] && args=("${args[@]:1}")',
+    '    [ -z "$silent" ] && printf "\\n> catalog-sync@0.1.0 scrape\\n> node dist/src/cli/scrape.js %s\\n\\n" "${args[*]}"',
+    '    node "$README_TEST_CLI" "${args[@]}"; return $?',
+    '  fi',
     '  echo "README test: skipped \\`npm $*\\` (installs, builds or starts the service, which the test has done)" >&2',
     '}',
     'docker() { echo "README test: skipped \\`docker $*\\` (no container engine here)" >&2; }',

@@ -178,7 +178,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       metrics,
       engine,
       url: '',
-      close: () => (closed ??= runCleanup(cleanup, logger)),
+      close: () => {
+        embedded?.expectExit();
+        return (closed ??= runCleanup(cleanup, logger));
+      },
     };
     if (opts.http === false) return app;
 

@@ -26,6 +26,11 @@ export interface EmbeddedDatabase {
   state(): EmbeddedState;
   /** Called when the server gave up: it exited and could not be restarted. */
   onFailed(listener: (err: Error) => void): void;
+  /**
+   * The process is shutting down: a server exit from now on is expected (a Ctrl-C reaches
+   * the server too) and is not restarted. {@link stop} still stops it.
+   */
+  expectExit(): void;
   /** Fast shutdown of the server (waits for it to exit); a client only lets go. */
   stop(): Promise<void>;
 }
@@ -180,6 +185,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     let state: EmbeddedState = 'running';
     let current: Server = server;
     let stopping = false;
+    let restarting: Promise<void> | undefined;
     let wake: (() => void) | undefined;
     const failedListeners: ((err: Error) => void)[] = [];
     const runningPort = port;
@@ -199,7 +205,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
         if (stopping || s !== current) return;
         logger.error({ code, signal, port: runningPort }, 'embedded PostgreSQL exited unexpectedly: restarting it');
         port = 0;
-        void restart();
+        restarting = restart().finally(() => (restarting = undefined));
       });
     };
 
@@ -253,10 +259,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       ownerPid: process.pid,
       state: () => state,
       onFailed: (l) => void failedListeners.push(l),
+      expectExit() {
+        stopping = true;
+        wake?.();
+      },
       stop() {
         return (stopped ??= (async () => {
           stopping = true;
           wake?.();
+          await restarting; // a server being launched right now is stopped by it
           const child = childOf(current);
           try {
             if (child && child.exitCode === null && child.signalCode === null) await current.stop();
@@ -297,6 +308,7 @@ async function joinOwner(opts: EmbeddedOptions, first: OwnerInfo, database: stri
     ownerPid: owner.pid,
     state: () => 'running',
     onFailed: () => undefined,
+    expectExit: () => undefined,
     stop: async () => undefined,
   };
 }

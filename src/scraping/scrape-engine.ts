@@ -178,7 +178,8 @@ export class ScrapeEngine {
       try {
         await this.tick();
       } catch (err) {
-        this.log.error({ err }, 'scraper loop error; retrying at the next poll');
+        if (isDatabaseUnavailable(err)) this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'database unavailable; the scraper retries at the next poll');
+        else this.log.error({ err }, 'scraper loop error; retrying at the next poll');
       }
       if (this.stopping) break;
       await this.sleep(this.opts.config.pollMs);

@@ -20,11 +20,11 @@ import { createLogger } from '../../src/shared/logger';
  * INTERNAL_SERVER_ERROR; /healthz stays up while the supervisor recovers; the service
  * recovers without a restart and no committed row is lost.
  *
- * The stall lasts FAULT_STALL_SECONDS (default 4; the issue's full trial is 15:
+ * The stall lasts FAULT_STALL_SECONDS (default 6; the issue's full trial is 15:
  * `FAULT_STALL_SECONDS=15 node scripts/run-tests.mjs database-faults`).
  */
 
-const STALL_S = Number(process.env.FAULT_STALL_SECONDS || 4);
+const STALL_S = Number(process.env.FAULT_STALL_SECONDS || 6);
 const TOKEN = 'child-admin-token-0123456789';
 const IMAGES = ['nginx', 'redis', 'acme/one', 'acme/two', 'acme/three', 'acme/four'];
 /** DATABASE_STATEMENT_TIMEOUT and DATABASE_ACQUIRE_TIMEOUT of the service under test. */

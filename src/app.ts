@@ -4,9 +4,11 @@ import type { DataSource } from 'typeorm';
 import type { ApolloServer } from '@apollo/server';
 import { Config, redactUrl } from './config/config';
 import { createLogger, Logger } from './shared/logger';
+import net from 'node:net';
 import { createDataSource, runMigrations } from './database/data-source';
 import { Db } from './database/db';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded';
+import { DataDirInUseError, EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded';
+import { isDatabaseUnavailable, isPermanentConnectError } from './database/db-errors';
 import { MIGRATIONS } from '../migrations';
 import { CatalogService } from './catalog/catalog.service';
 import { EnrichmentService } from './catalog/enrichment.service';
@@ -48,6 +50,28 @@ export interface StartOptions {
    * `if-empty` (the scrape command: seeds a new database, never edits an existing list).
    */
   reconcile?: 'full' | 'if-empty';
+  /**
+   * Embedded database only: when another live process owns the data directory, connect to
+   * its server as a client (the scrape command) instead of refusing to start (the service).
+   */
+  shareEmbedded?: boolean;
+  /**
+   * Called when the process cannot go on (the embedded database exited and could not be
+   * restarted): the caller should close the app and exit non-zero, so that an outer
+   * supervisor restarts it. Meanwhile /healthz answers 503.
+   */
+  onFatal?: (err: Error) => void;
+}
+
+/**
+ * A start-up failure with a message meant to be printed as it is, on one line (the port is
+ * taken, the database is unreachable, the data directory has another owner).
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
 }
 
 /** Everything a process needs, in order: database → migrations → image list → schema → HTTP. */
@@ -55,24 +79,58 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const logger = opts.logger ?? createLogger(config.logLevel);
   const cleanup: (() => Promise<void>)[] = [];
   const step = (name: string, extra: Record<string, unknown> = {}) => logger.info({ step: name, ...extra }, name);
+  let portProbe: net.Server | undefined;
   try {
+    // The HTTP port is bound before anything else starts, so that a taken port fails at
+    // once, not after the database came up. Released just before the HTTP server listens.
+    if (opts.http !== false && config.port !== 0) portProbe = await bindPort(config.port, config.host);
+
     let url = config.databaseUrl;
     let embedded: EmbeddedDatabase | undefined;
+    let fatal: Error | undefined;
     if (!url) {
       step('embedded-postgres', { dataDir: config.dataDir });
-      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+      try {
+        embedded = await startEmbeddedPostgres({
+          dataDir: config.dataDir,
+          logger,
+          share: opts.shareEmbedded === true,
+          maxRestarts: config.database.embeddedRestarts,
+        });
+      } catch (e) {
+        if (e instanceof DataDirInUseError) throw new StartupError(e.message);
+        throw e;
+      }
       cleanup.unshift(() => embedded!.stop());
       url = embedded.url;
-      logger.info({ step: 'embedded-postgres', port: embedded.port }, 'embedded PostgreSQL is running');
+      embedded.onFailed((err) => {
+        fatal = err;
+        opts.onFatal?.(err);
+      });
+      logger.info({ step: 'embedded-postgres', port: embedded.port, role: embedded.role, ownerPid: embedded.ownerPid }, 'embedded PostgreSQL is running');
     }
 
     step('database', { url: redactUrl(url) });
-    const dataSource = createDataSource({ url, poolSize: config.databasePoolSize, logger });
-    await dataSource.initialize();
-    cleanup.unshift(() => dataSource.destroy());
+    // Migrations run without the statement deadline (an index build may take minutes), on
+    // their own short-lived connection; the service's pool has the deadlines.
+    const migrator = createDataSource({ url, poolSize: 2, logger, statementTimeoutMs: 0, acquireTimeoutMs: config.database.acquireTimeoutMs });
+    await connectWithRetry(migrator, url, embedded ? 0 : config.database.connectTimeoutMs, logger);
+    try {
+      step('migrations');
+      await runMigrations(migrator, logger);
+    } finally {
+      await migrator.destroy();
+    }
 
-    step('migrations');
-    await runMigrations(dataSource, logger);
+    const dataSource = createDataSource({
+      url,
+      poolSize: config.databasePoolSize,
+      logger,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      acquireTimeoutMs: config.database.acquireTimeoutMs,
+    });
+    await connectWithRetry(dataSource, url, embedded ? 0 : config.database.connectTimeoutMs, logger);
+    cleanup.unshift(() => dataSource.destroy());
 
     const db = Db.fromDataSource(dataSource);
     const metrics = new Metrics({ db, logger });
@@ -120,7 +178,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       metrics,
       engine,
       url: '',
-      close: () => (closed ??= runCleanup(cleanup, logger)),
+      close: () => {
+        embedded?.expectExit();
+        return (closed ??= runCleanup(cleanup, logger));
+      },
     };
     if (opts.http === false) return app;
 
@@ -133,6 +194,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     cleanup.unshift(() => apollo.stop());
 
     step('http', { port: config.port, host: config.host });
+    await closeServer(portProbe);
+    portProbe = undefined;
     const server = await startHttpServer(
       {
         apollo,
@@ -151,7 +214,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
             signal,
           }),
         health: {
+          failing: () => (fatal ? 'the embedded database is down and could not be restarted' : undefined),
           async ready() {
+            // Honest and steady: while the supervisor restarts the embedded server, not ready.
+            const state = embedded?.state();
+            if (state && state !== 'running') throw new Error(`embedded database ${state}`);
             const names = MIGRATIONS.map((m) => new m().name);
             let row: { n: number };
             try {
@@ -178,8 +245,63 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
     return Object.assign(app, { http: server, url: server.url });
   } catch (e) {
+    await closeServer(portProbe);
     await runCleanup(cleanup, logger);
     throw e;
+  }
+}
+
+function bindPort(port: number, host: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new StartupError(
+          e.code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is already in use: stop what listens there or set PORT to a free port`
+            : `cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
+        ),
+      ),
+    );
+    srv.listen(port, host, () => resolve(srv));
+  });
+}
+
+function closeServer(srv: net.Server | undefined): Promise<void> {
+  return new Promise((resolve) => (srv ? srv.close(() => resolve()) : resolve()));
+}
+
+/**
+ * Connects the data source. With an external database (`waitMs` > 0) a database that does
+ * not accept connections yet (refused, unknown host, starting up) is waited for with
+ * backoff (0.5 s doubling to 5 s) up to `waitMs`, so that a service started together with
+ * its database does not crash-loop; a refused password or a missing database fails at once.
+ */
+async function connectWithRetry(ds: DataSource, url: string, waitMs: number, logger: Logger): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ds.initialize();
+      if (attempt > 1) logger.info({ attempt, waitedMs: Date.now() - started }, 'the database accepts connections');
+      return;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const where = redactUrl(url);
+      if (isPermanentConnectError(err) || !isDatabaseUnavailable(err)) {
+        throw new StartupError(`cannot use the database at ${where}: ${reason}`);
+      }
+      const elapsed = Date.now() - started;
+      if (elapsed >= waitMs) {
+        throw new StartupError(
+          `the database at ${where} is unreachable${waitMs > 0 ? ` after ${Math.round(elapsed / 1000)} s (DATABASE_CONNECT_TIMEOUT)` : ''}: ${reason || (err as { code?: string }).code}`,
+        );
+      }
+      // A failed initialize() leaves the driver's pool behind: end it before the next attempt.
+      await (ds.driver as unknown as { master?: { end(): Promise<void> } }).master?.end().catch(() => undefined);
+      const pause = Math.min(5_000, 500 * 2 ** (attempt - 1), waitMs - elapsed);
+      logger.warn({ attempt, retryInMs: pause, reason }, 'waiting for the database');
+      await new Promise((r) => setTimeout(r, pause));
+    }
   }
 }
 

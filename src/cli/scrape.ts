@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     },
   );
   // This process only works on the run it asks for: it never schedules.
-  const app = await startApp({ ...config, scraper: { ...config.scraper, enabled: false } }, { logger, http: false, reconcile: 'if-empty' });
+  const app = await startApp({ ...config, scraper: { ...config.scraper, enabled: false } }, { logger, http: false, reconcile: 'if-empty', shareEmbedded: true });
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;

@@ -62,6 +62,17 @@ export interface DockerHubConfig {
   userAgent: string;
 }
 
+export interface DatabaseConfig {
+  /** With DATABASE_URL: how long start-up waits for the database to accept connections. */
+  connectTimeoutMs: number;
+  /** `statement_timeout` of the pool's sessions (the client waits 2 s more for an answer). */
+  statementTimeoutMs: number;
+  /** Longest wait for a connection from the pool (or for a new one to be made). */
+  acquireTimeoutMs: number;
+  /** Restarts of an embedded PostgreSQL that exited before the process gives up and exits. */
+  embeddedRestarts: number;
+}
+
 export interface GraphQLLimits {
   maxDepth: number;
   maxCost: number;
@@ -82,6 +93,8 @@ export interface Config {
   /** PostgreSQL URL, or undefined for the embedded server. */
   databaseUrl?: string;
   databasePoolSize: number;
+  /** Deadlines and supervision of the database connection. */
+  database: DatabaseConfig;
   dataDir: string;
   /** `CATALOG_ADMIN_TOKEN`; undefined → generated once and stored in {@link dataDir}. */
   adminToken?: string;
@@ -229,6 +242,12 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     databaseUrl,
     databasePoolSize: poolSize,
+    database: {
+      connectTimeoutMs: duration('DATABASE_CONNECT_TIMEOUT', 60_000, 1_000),
+      statementTimeoutMs: duration('DATABASE_STATEMENT_TIMEOUT', 30_000, 100),
+      acquireTimeoutMs: duration('DATABASE_ACQUIRE_TIMEOUT', 10_000, 100),
+      embeddedRestarts: int('DATABASE_EMBEDDED_RESTARTS', 5, 0, 100),
+    },
     dataDir: path.resolve(get('CATALOG_DATA_DIR') ?? './.data'),
     adminToken: adminToken(get('CATALOG_ADMIN_TOKEN'), bad),
     logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),

@@ -11,10 +11,23 @@ export interface DataSourceOptions {
   poolSize: number;
   logger: Logger;
   applicationName?: string;
+  /**
+   * Server-side limit of one statement (`statement_timeout`); the client gives up on an
+   * answer (`query_timeout`) 2 s after it, in case the server cannot even say so (stalled).
+   * 0: no limit (migrations, which may build indexes for minutes).
+   */
+  statementTimeoutMs?: number;
+  /** Longest wait for a pooled connection, or for a new one to be made (pool acquire timeout). */
+  acquireTimeoutMs?: number;
 }
+
+/** Default deadlines of the pool (DATABASE_STATEMENT_TIMEOUT, DATABASE_ACQUIRE_TIMEOUT). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
 
 /** TypeORM over `pg`. The schema comes from migrations only: `synchronize` stays off. */
 export function createDataSource(opts: DataSourceOptions): DataSource {
+  const statementTimeout = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   return new DataSource({
     type: 'postgres',
     url: opts.url,
@@ -28,8 +41,11 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     extra: {
       max: opts.poolSize,
       application_name: opts.applicationName ?? 'catalog-sync',
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 2_000 } : {}),
+      // A connection that the server (or the network) dropped is noticed by the kernel.
+      keepAlive: true,
     },
   });
 }

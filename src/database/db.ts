@@ -37,6 +37,13 @@ export class Db implements Queryable {
       query: async <R>(text: string, params?: readonly unknown[]) => (await client.query(text, params as unknown[])).rows as R[],
     };
     let broken = false;
+    // A connection lost between two statements (the server died or restarted) is an 'error'
+    // event on the checked-out client; unhandled, it would end the process. The next
+    // statement fails with it, and the client is thrown away on release.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const value = await fn(tx);
@@ -50,6 +57,7 @@ export class Db implements Queryable {
       }
       throw e;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken ? true : undefined);
     }
   }

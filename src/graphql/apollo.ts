@@ -5,7 +5,7 @@ import type { GraphQLSchema, ValidationRule } from 'graphql';
 import type { Logger } from '../shared/logger';
 import type { GraphQLLimits } from '../config/config';
 import type { GraphQLContext } from './context';
-import { formatError } from './errors';
+import { formatError, serviceUnavailablePlugin } from './errors';
 import { costLimitPlugin, limitRules } from './limits';
 
 export interface ApolloOptions {
@@ -46,6 +46,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
       costLimitPlugin<GraphQLContext>(limits.maxCost),
       // No cache hints are used; without this Apollo wraps every field resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
+      serviceUnavailablePlugin<GraphQLContext>(),
       ...(opts.plugins ?? []),
     ],
   });

@@ -4,7 +4,9 @@ import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../shared/logger';
+import { isDatabaseUnavailable } from '../database/db-errors';
 
 /** Every `extensions.code` a client can meet. The one place codes are defined. */
 export enum ErrorCode {
@@ -14,6 +16,8 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** An abuse limit (depth, cost, aliases, batch size, body size) refused the request. */
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The database cannot answer right now (down, restarting, stalled): retry after `Retry-After`. HTTP 503. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -120,6 +124,18 @@ export function formatError(fallbackLogger: Logger) {
       return { ...formatted, extensions: { ...formatted.extensions, code } };
     }
     const scope = requestScope.getStore();
+    if (isDatabaseUnavailable(original)) {
+      // Not a bug: the database is down, restarting or stalled. Retryable, logged without a stack.
+      (scope?.logger ?? fallbackLogger).warn(
+        { err: original instanceof Error ? original.message : String(original), requestId: scope?.requestId, path: formatted.path },
+        'database unavailable while answering a GraphQL request',
+      );
+      return {
+        ...base,
+        message: `The database is unavailable right now; retry in ${RETRY_AFTER_SECONDS} s.`,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS, ...(scope ? { requestId: scope.requestId } : {}) },
+      };
+    }
     (scope?.logger ?? fallbackLogger).error(
       { err: original, requestId: scope?.requestId, path: formatted.path },
       'internal error while answering a GraphQL request',
@@ -129,5 +145,28 @@ export function formatError(fallbackLogger: Logger) {
       message: 'Internal server error',
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(scope ? { requestId: scope.requestId } : {}) },
     };
+  };
+}
+
+/** What `Retry-After` says when the database is unavailable. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * An answer with a `SERVICE_UNAVAILABLE` error is HTTP 503 with `Retry-After`, so that
+ * clients, proxies and load balancers treat it as the retryable outage it is.
+ */
+export function serviceUnavailablePlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
+          if (errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          }
+        },
+      };
+    },
   };
 }

@@ -8,6 +8,8 @@ import { ErrorCode, requestScope } from '../graphql/errors';
 export interface HealthCheck {
   /** Resolves with details when ready; rejects with the reason when not. */
   ready(): Promise<Record<string, unknown>>;
+  /** Why the process is broken beyond repair (the embedded database is down for good), or undefined. */
+  failing?(): string | undefined;
 }
 
 export interface MetricsEndpoint {
@@ -83,6 +85,8 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string, logger: Logger) {
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const failing = opts.health.failing?.();
+      if (failing) return sendJson(res, 503, { status: 'failing', reason: failing });
       return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
     }
     if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {

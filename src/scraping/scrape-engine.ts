@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { ScraperConfig } from '../config/config';
 import type { Db } from '../database/db';
+import { isDatabaseUnavailable } from '../database/db-errors';
 import type { Logger } from '../shared/logger';
 import { ImageName, parseImageName } from '../shared/image-name';
 import { HubNotFoundError, isHubError } from './hub';
@@ -70,6 +71,8 @@ export class ScrapeEngine {
   private fetching = 0;
   /** Claimed, not started yet (see {@link PREFETCH}). */
   private readonly ready: Claim[] = [];
+  /** Claims whose image met a database outage: handed back to the queue once it answers again. */
+  private readonly unrecorded: Claim[] = [];
   private readonly ownRuns = new Set<string>();
   private readonly endWaiters = new Map<string, Set<() => void>>();
   private stopping = false;
@@ -144,7 +147,7 @@ export class ScrapeEngine {
     this.stopping = true;
     this.wake();
     await this.loopDone;
-    const unstarted = this.ready.splice(0);
+    const unstarted = [...this.ready.splice(0), ...this.unrecorded.splice(0)];
     if (unstarted.length > 0) {
       await this.queue.release(this.workerId, unstarted).catch((err) => this.log.warn({ err }, 'could not hand images back'));
     }
@@ -175,7 +178,8 @@ export class ScrapeEngine {
       try {
         await this.tick();
       } catch (err) {
-        this.log.error({ err }, 'scraper loop error; retrying at the next poll');
+        if (isDatabaseUnavailable(err)) this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'database unavailable; the scraper retries at the next poll');
+        else this.log.error({ err }, 'scraper loop error; retrying at the next poll');
       }
       if (this.stopping) break;
       await this.sleep(this.opts.config.pollMs);
@@ -189,6 +193,18 @@ export class ScrapeEngine {
    */
   private async tick(): Promise<void> {
     const c = this.opts.config;
+    if (this.unrecorded.length > 0) {
+      // Heartbeats renew every claim of this worker: without this, an image whose outcome
+      // could not be written would stay RUNNING (and its run unfinished) for as long as the process lives.
+      const claims = this.unrecorded.splice(0);
+      try {
+        const back = await this.queue.release(this.workerId, claims);
+        if (back.length > 0) this.log.warn({ images: back }, 'the database answers again: images it failed go back to the queue');
+      } catch (err) {
+        this.unrecorded.unshift(...claims);
+        throw err;
+      }
+    }
     const now = Date.now();
     if (now - this.lastHousekeeping >= c.pollMs) {
       this.lastHousekeeping = now;
@@ -325,12 +341,18 @@ export class ScrapeEngine {
         this.log.warn({ image: claim.name, run: claim.runId }, 'lost the claim on an image (lease expired); another process took it over');
         return;
       }
+      if (isDatabaseUnavailable(err)) {
+        this.log.warn({ image: claim.name, run: claim.runId, err: err instanceof Error ? err.message : String(err) }, 'database unavailable while writing an image; it goes back to the queue');
+        this.unrecorded.push(claim);
+        return;
+      }
       outcome = classify(err, claim, this.workerId);
       if (!isHubError(err)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
       try {
         if (!(await this.opts.db.transaction((tx) => this.queue.complete(tx, this.workerId, claim, outcome)))) return;
       } catch (dbErr) {
-        this.log.error({ err: dbErr, image: claim.name }, 'could not record the outcome of an image; its lease will expire and it will be retried');
+        this.log.error({ err: dbErr, image: claim.name }, 'could not record the outcome of an image; it goes back to the queue');
+        this.unrecorded.push(claim);
         return;
       }
     }

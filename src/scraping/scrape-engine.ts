@@ -547,7 +547,9 @@ function classify(err: unknown, claim: Claim, worker: string): ImageOutcome {
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
     return {
       status: 'FAILED',
-      error: `the catalog could not store what Docker Hub sent for ${claim.name}: PostgreSQL refused it (SQLSTATE ${code}${SQLSTATE_NAMES[code] ? `, ${SQLSTATE_NAMES[code]}` : ''}); ${at}; details in the service log`,
+      error:
+        `internal error in ${at}: PostgreSQL refused to store what Docker Hub sent for ${claim.name} ` +
+        `(SQLSTATE ${code}${SQLSTATE_NAMES[code] ? `, ${SQLSTATE_NAMES[code]}` : ''}); details in the service log`,
     };
   }
   // Not Docker Hub's doing: the details (SQL, stack) are in the log, not in public run results.

@@ -92,8 +92,7 @@ export class RunQueue {
       const [active] = await tx.query(`SELECT 1 FROM scrape_run WHERE scope = 'ALL' AND status IN ('QUEUED', 'RUNNING') LIMIT 1`);
       if (active) return null;
       const due = await nextFullRunDue(tx, opts.intervalMs, opts.failureBackoffMs);
-      const [{ now }] = await tx.query<{ now: Date }>('SELECT now() AS now');
-      if (due.at.getTime() > now.getTime()) return null;
+      if (due.at.getTime() > due.now.getTime()) return null;
       return this.createLocked(tx, opts);
     });
   }

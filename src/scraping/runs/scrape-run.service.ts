@@ -114,34 +114,36 @@ export class ScrapeRunService {
 
 export interface FullRunDue {
   at: Date;
+  /** The database's clock (`now()`) when this was read: due when `at <= now`. */
+  now: Date;
   /** Full runs that failed in a row since the last one that counts (0: on the normal interval). */
   failedInARow: number;
 }
 
 /**
  * When the next full run is due, from the run history (so every replica and every restart
- * agrees). A full run counts as a scrape when it ended SUCCEEDED or PARTIAL, or INTERRUPTED
+ * agrees). A full run counts as a scrape when it is on, ended SUCCEEDED or PARTIAL, or INTERRUPTED
  * with a RECOVERY run that is on or ended well; then the next is due `interval` after its
  * start. A FAILED one (no image read) or an INTERRUPTED one without a good recovery does not
  * count: after k of them in a row, the next is due `backoff · 2^(k−1)` (capped at the
  * interval) after the last one ended. Now, when there never was one.
  */
 export async function nextFullRunDue(q: Queryable, intervalMs: number, backoffMs: number): Promise<FullRunDue> {
-  const [row] = await q.query<{ good: Date | null; failed: number; last_failed: Date | null }>(
+  const [row] = await q.query<{ good: Date | null; failed: number; last_failed: Date | null; now: Date }>(
     `WITH ended AS (
        SELECT coalesce(r.started_at, r.created_at) AS began, coalesce(r.finished_at, r.created_at) AS ended,
-              r.status IN ('SUCCEEDED', 'PARTIAL') OR (r.status = 'INTERRUPTED' AND EXISTS (
+              r.status IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'PARTIAL') OR (r.status = 'INTERRUPTED' AND EXISTS (
                 SELECT 1 FROM scrape_run v WHERE v.recovery_of = r.id AND v.status IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'PARTIAL'))) AS counts
-       FROM scrape_run r WHERE r.scope = 'ALL' AND r.status NOT IN ('QUEUED', 'RUNNING')),
+       FROM scrape_run r WHERE r.scope = 'ALL'),
      good AS (SELECT max(began) AS at FROM ended WHERE counts)
-     SELECT g.at AS good,
+     SELECT g.at AS good, now() AS now,
             (SELECT count(*)::int FROM ended e WHERE NOT e.counts AND (g.at IS NULL OR e.began > g.at)) AS failed,
             (SELECT max(e.ended) FROM ended e WHERE NOT e.counts AND (g.at IS NULL OR e.began > g.at)) AS last_failed
      FROM good g`,
   );
   if (row.failed > 0 && row.last_failed) {
     const wait = Math.min(intervalMs, backoffMs * 2 ** Math.min(row.failed - 1, 30));
-    return { at: new Date(row.last_failed.getTime() + wait), failedInARow: row.failed };
+    return { at: new Date(row.last_failed.getTime() + wait), now: row.now, failedInARow: row.failed };
   }
-  return { at: row.good ? new Date(row.good.getTime() + intervalMs) : new Date(), failedInARow: 0 };
+  return { at: row.good ? new Date(row.good.getTime() + intervalMs) : row.now, now: row.now, failedInARow: 0 };
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { DockerHubConfig } from '../../src/config/config';
+import { ConfigError, DockerHubConfig, loadConfig } from '../../src/config/config';
 import { CircuitBreaker, DockerHubClient, HubNetworkError, HubNotFoundError, HubUnreachableError } from '../../src/scraping/hub';
 import { createLogger } from '../../src/shared/logger';
 import { FakeDockerHub, faults, hubPaths } from '../support/fake-docker-hub';
@@ -122,5 +122,26 @@ describe('DockerHubClient circuit breaker', () => {
     for (let i = 0; i < 10; i++) await client.getRepository('acme', 'nope').catch(() => undefined);
     assert.equal(client.circuit().state, 'CLOSED');
     assert.equal(hub.countRequests(), 10);
+  });
+});
+
+describe('configuration of deadlines, breaker and backoff', () => {
+  it('defaults, and bad values named', () => {
+    const c = loadConfig({});
+    assert.deepEqual(
+      [c.dockerHub.requestDeadlineMs, c.dockerHub.circuitThreshold, c.dockerHub.circuitCooldownMs, c.scraper.imageDeadlineMs, c.scraper.failureBackoffMs],
+      [120_000, 5, 30_000, 600_000, 60_000],
+    );
+    const tuned = loadConfig({ DOCKER_HUB_REQUEST_DEADLINE: '5s', DOCKER_HUB_CIRCUIT_THRESHOLD: '2', DOCKER_HUB_CIRCUIT_COOLDOWN: '1m', DOCKER_SCRAPER_IMAGE_DEADLINE: '90s', DOCKER_SCRAPER_FAILURE_BACKOFF: '10s' });
+    assert.deepEqual(
+      [tuned.dockerHub.requestDeadlineMs, tuned.dockerHub.circuitThreshold, tuned.dockerHub.circuitCooldownMs, tuned.scraper.imageDeadlineMs, tuned.scraper.failureBackoffMs],
+      [5_000, 2, 60_000, 90_000, 10_000],
+    );
+    assert.throws(
+      () => loadConfig({ DOCKER_HUB_CIRCUIT_THRESHOLD: '0', DOCKER_HUB_REQUEST_DEADLINE: 'soon', DOCKER_SCRAPER_FAILURE_BACKOFF: '10ms' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        ['DOCKER_HUB_CIRCUIT_THRESHOLD', 'DOCKER_HUB_REQUEST_DEADLINE', 'DOCKER_SCRAPER_FAILURE_BACKOFF'].every((v) => e.problems.some((p) => p.variable === v)),
+    );
   });
 });

@@ -113,6 +113,21 @@ describe('DockerHubClient circuit breaker', () => {
     assert.equal(warnings.length, 2, 'one warning when it opened, one when it closed');
   });
 
+  it('signed in: a sign-in refused by the open breaker is "unreachable", not an authentication error', async () => {
+    const creds = { username: 'robot', token: 'dckr_pat_breaker-0123456789' };
+    const hub = await FakeDockerHub.start({ credentials: creds });
+    cleanups.push(() => hub.close());
+    hub.setRepository('acme', 'app');
+    const client = new DockerHubClient({ config: hubConfig(hub.url, { ...creds, maxAttempts: 5 }), logger: createLogger('silent'), random: () => 0 });
+    cleanups.push(() => client.close());
+    hub.inject(hubPaths.auth, faults.reset(), { times: Infinity });
+    await client.getRepository('acme', 'app').catch(() => undefined);
+    assert.equal(client.circuit().state, 'OPEN');
+    const e = await client.getRepository('acme', 'app').catch((err: unknown) => err);
+    assert.ok(e instanceof HubUnreachableError, String(e));
+    assert.equal(hub.countRequests(), 3);
+  });
+
   it('HTTP errors (404, 500) never open it', async () => {
     const hub = await FakeDockerHub.start();
     cleanups.push(() => hub.close());

@@ -642,7 +642,7 @@ export class DockerHubClient {
     try {
       res = await this.execute(req);
     } catch (e) {
-      if (e instanceof HubRateLimitError || !(e instanceof HubError)) throw e;
+      if (e instanceof HubRateLimitError || e instanceof HubUnreachableError || !(e instanceof HubError)) throw e;
       throw authError(`could not sign in to Docker Hub as "${username}": ${e.reason}`, e.status, e.attempts);
     }
     if (!ok(res.status)) {

@@ -139,6 +139,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger: logger.child({ component: 'docker-hub' }),
       observer: metrics.hubObserver(),
     });
+    metrics.hubCircuitInitial(hub.circuit().host);
     cleanup.unshift(() => hub.close());
     const engine = new ScrapeEngine({
       db,
@@ -158,6 +159,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       runs,
       scrape: new ScrapeService(engine, runs),
       enrichment: new EnrichmentService(db),
+      hub,
     };
     if (opts.reconcile === 'if-empty') await services.tracking.seedIfEmpty(config.scraper.images, config.scraper.imagesSource);
     else await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);

@@ -43,6 +43,10 @@ export interface ScraperConfig {
   pollMs: number;
   /** On SIGTERM, how long in-flight images may take to finish before they are abandoned. */
   shutdownGraceMs: number;
+  /** Longest one image may take (every request, retry and rate-limit wait) before it ends FAILED. */
+  imageDeadlineMs: number;
+  /** Wait before the next full run after a failed one; doubles per consecutive failed run, capped at the interval. */
+  failureBackoffMs: number;
 }
 
 export interface DockerHubConfig {
@@ -60,6 +64,12 @@ export interface DockerHubConfig {
   maxRateLimitWaitMs: number;
   maxBodyBytes: number;
   userAgent: string;
+  /** Longest one HTTP exchange (connect, headers and the whole body) may take, however it trickles in. */
+  requestDeadlineMs: number;
+  /** Consecutive connection-level failures to the host that open the circuit breaker. */
+  circuitThreshold: number;
+  /** How long the open breaker fails requests at once before one probe may go. */
+  circuitCooldownMs: number;
 }
 
 export interface DatabaseConfig {
@@ -236,6 +246,17 @@ export function loadConfig(env: Env = process.env): Config {
     bad('DATABASE_POOL_SIZE', String(poolSize), `at least ${minPool} with DOCKER_SCRAPER_CONCURRENCY=${concurrency} (twice the concurrency, plus 2)`);
   }
 
+  // --- Docker Hub deadlines, circuit breaker, failed-run backoff (the scraping engine's)
+  const hubLimits = {
+    requestDeadlineMs: duration('DOCKER_HUB_REQUEST_DEADLINE', 2 * 60_000, 100),
+    circuitThreshold: int('DOCKER_HUB_CIRCUIT_THRESHOLD', 5, 1, 1_000),
+    circuitCooldownMs: duration('DOCKER_HUB_CIRCUIT_COOLDOWN', 30_000, 10),
+  };
+  const scrapeLimits = {
+    imageDeadlineMs: duration('DOCKER_SCRAPER_IMAGE_DEADLINE', 10 * 60_000, 100),
+    failureBackoffMs: duration('DOCKER_SCRAPER_FAILURE_BACKOFF', 60_000, 1_000),
+  };
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: get('HOST') ?? '0.0.0.0',
@@ -262,6 +283,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxRateLimitWaitMs: duration('DOCKER_HUB_MAX_RATE_LIMIT_WAIT', 15 * 60_000, 1_000),
       maxBodyBytes: int('DOCKER_HUB_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       userAgent: `catalog-sync/${VERSION} (+https://github.com/catalog-sync; Docker Hub catalog mirror) node/${process.versions.node}`,
+      ...hubLimits,
     },
     scraper: {
       enabled: bool('DOCKER_SCRAPER_ENABLED', true),
@@ -275,6 +297,7 @@ export function loadConfig(env: Env = process.env): Config {
       heartbeatMs,
       pollMs: duration('DOCKER_SCRAPER_POLL', 5_000, 50),
       shutdownGraceMs: duration("SHUTDOWN_GRACE", 10_000, 1),
+      ...scrapeLimits,
     },
     graphql: {
       maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),

@@ -3,6 +3,7 @@ import type { EnrichmentService } from '../catalog/enrichment.service';
 import type { Config } from '../config/config';
 import type { ScrapeRunService } from '../scraping/runs/scrape-run.service';
 import type { ScrapeService } from '../scraping/scrape.service';
+import type { HubStatusSource } from '../scraping/scraper.resolver';
 import type { TrackingService } from '../tracking/tracking.service';
 
 /** The services resolvers call. Built once per process in app.ts. */
@@ -14,4 +15,6 @@ export interface Services {
   scrape: ScrapeService;
   /** Manual enrichment of resources and instances (updateResource, updateInstance). */
   enrichment: EnrichmentService;
+  /** This process's Docker Hub client: circuit breaker and rate-limit state (scraper.hub). */
+  hub: HubStatusSource;
 }

@@ -21,7 +21,8 @@ import type { Logger } from '../shared/logger';
  * - scraper, recorded by the sync engine and the Docker Hub client through the typed methods
  *   below: `hub_requests_total{endpoint,status}`, `hub_request_duration_seconds{endpoint}`,
  *   `hub_retries_total{reason}`, `hub_rate_limit_pauses_total{source}`,
- *   `hub_rate_limit_pause_seconds_total{source}`, `scrape_runs_total{trigger,status}`,
+ *   `hub_rate_limit_pause_seconds_total{source}`, `hub_circuit_state{host}` (0 closed, 1 half-open, 2 open),
+ *   `hub_circuit_transitions_total{host,state}`, `scrape_runs_total{trigger,status}`,
  *   `scrape_run_duration_seconds{trigger,status}`, `scrape_images_total{outcome}`,
  *   `scrape_image_duration_seconds{outcome}`.
  */
@@ -33,7 +34,11 @@ export interface HubObserver {
   request(e: { status: number | 'network_error' | 'timeout'; durationMs: number; endpoint: 'repository' | 'tags' | 'auth' }): void;
   retry(e: { reason: string; attempt: number; delayMs: number }): void;
   rateLimitPause(e: { ms: number; source: string }): void;
+  circuitState(e: { host: string; state: 'CLOSED' | 'OPEN' | 'HALF_OPEN' }): void;
 }
+
+/** `hub_circuit_state{host}` values. */
+export const CIRCUIT_STATE_VALUE = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
 
 export type ScrapeTrigger = 'STARTUP' | 'SCHEDULE' | 'MANUAL' | 'RECOVERY';
 export type FinishedRunStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'INTERRUPTED';
@@ -71,6 +76,8 @@ export class Metrics {
   private readonly hubRetries: Counter<'reason'>;
   private readonly rateLimitPauses: Counter<'source'>;
   private readonly rateLimitPauseSeconds: Counter<'source'>;
+  private readonly hubCircuitState: Gauge<'host'>;
+  private readonly hubCircuitTransitions: Counter<'host' | 'state'>;
   private readonly scrapeRuns: Counter<'trigger' | 'status'>;
   private readonly scrapeRunDuration: Histogram<'trigger' | 'status'>;
   private readonly scrapeImages: Counter<'outcome'>;
@@ -171,6 +178,18 @@ export class Metrics {
       labelNames: ['source'],
       registers,
     });
+    this.hubCircuitState = new Gauge({
+      name: `${p}hub_circuit_state`,
+      help: 'Circuit breaker of the Docker Hub host, as this process sees it: 0 closed (requests go), 1 half-open (one probe goes), 2 open (requests fail at once).',
+      labelNames: ['host'],
+      registers,
+    });
+    this.hubCircuitTransitions = new Counter({
+      name: `${p}hub_circuit_transitions_total`,
+      help: 'State changes of the Docker Hub circuit breaker, by host and the state entered.',
+      labelNames: ['host', 'state'],
+      registers,
+    });
     this.scrapeRuns = new Counter({
       name: `${p}scrape_runs_total`,
       help: 'Scrape runs finished by this process, by trigger and final status.',
@@ -266,7 +285,16 @@ export class Metrics {
         this.rateLimitPauses.inc({ source });
         this.rateLimitPauseSeconds.inc({ source }, Math.max(0, e.ms) / 1000);
       },
+      circuitState: (e) => {
+        this.hubCircuitState.set({ host: e.host }, CIRCUIT_STATE_VALUE[e.state]);
+        this.hubCircuitTransitions.inc({ host: e.host, state: e.state });
+      },
     };
+  }
+
+  /** The breaker's state before any change (so that the gauge exists from the start, at 0). */
+  hubCircuitInitial(host: string): void {
+    this.hubCircuitState.set({ host }, CIRCUIT_STATE_VALUE.CLOSED);
   }
 
   /** A run this process finished (or marked interrupted). */

@@ -6,12 +6,15 @@ import type { Db } from '../database/db';
 import { isDatabaseUnavailable } from '../database/db-errors';
 import type { Logger } from '../shared/logger';
 import { ImageName, parseImageName } from '../shared/image-name';
-import { HubNotFoundError, isHubError } from './hub';
+import { HubNotFoundError, HubUnreachableError, isHubError } from './hub';
 import type { HubRepository, TagList } from './hub';
 import { RunQueue, Claim, FinishedStatus, ImageOutcome } from './runs/run-queue';
 import { ScrapeRun, ScrapeRunStatus, ScrapeTrigger } from './runs/scrape-run.type';
+import { nextFullRunDue } from './runs/scrape-run.service';
 import { instanceUpstream, resourceUpstream } from './sync/hub-mapping';
 import { syncImage, upstreamUnchanged } from './sync/image-sync';
+import { sanitizeImage } from './sync/sanitize';
+import { formatDuration } from '../config/duration';
 
 /** What the engine needs of Docker Hub (the DockerHubClient; a stand-in in unit tests). */
 export interface HubSource {
@@ -53,6 +56,29 @@ interface InFlight {
 
 class ClaimLostError extends Error {}
 
+/** An image outlived DOCKER_SCRAPER_IMAGE_DEADLINE: its requests were aborted. */
+export class ImageDeadlineError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(
+      `gave up after the image deadline of ${formatDuration(deadlineMs)} (DOCKER_SCRAPER_IMAGE_DEADLINE): ` +
+        'Docker Hub was still answering (slowly, or after long rate-limit waits)',
+    );
+    this.name = 'ImageDeadlineError';
+  }
+}
+
+/**
+ * Manual subset runs (triggerScrape with images, addTrackedImages scrapeNow) go first: their
+ * images are claimed before any other, and each process keeps this many fetch slots beyond
+ * DOCKER_SCRAPER_CONCURRENCY for them, so that they start at once even while a full run
+ * holds every ordinary slot.
+ */
+export const PRIORITY_SLOTS = 1;
+
+function isPriority(run: { trigger: `${ScrapeTrigger}`; scope: string }): boolean {
+  return run.trigger === ScrapeTrigger.MANUAL && run.scope === 'SUBSET';
+}
+
 /**
  * The scrape worker and scheduler of one process. Scheduling lives in the database (see
  * RunQueue): any number of processes may run an engine on one PostgreSQL; each claims
@@ -74,6 +100,8 @@ export class ScrapeEngine {
   /** Claims whose image met a database outage: handed back to the queue once it answers again. */
   private readonly unrecorded: Claim[] = [];
   private readonly ownRuns = new Set<string>();
+  /** Active manual subset runs (see {@link PRIORITY_SLOTS}). */
+  private readonly priorityRuns = new Set<string>();
   private readonly endWaiters = new Map<string, Set<() => void>>();
   private stopping = false;
   private lastHousekeeping = 0;
@@ -102,10 +130,10 @@ export class ScrapeEngine {
       const started =
         c.onStartup === 'always'
           ? await this.queue.create({ ...base, trigger: ScrapeTrigger.STARTUP })
-          : await this.queue.createIfDue({ ...base, trigger: ScrapeTrigger.STARTUP, intervalMs: c.intervalMs });
+          : await this.queue.createIfDue({ ...base, trigger: ScrapeTrigger.STARTUP, intervalMs: c.intervalMs, failureBackoffMs: c.failureBackoffMs });
       if (started?.created) this.logRunCreated(started.run, 'a scrape is due at startup');
       else if (started) this.log.info({ run: started.run.id }, 'joining the full scrape already in progress');
-      else this.log.info({ intervalMs: c.intervalMs }, 'no scrape due at startup: the last one started within the interval');
+      else await this.logNotDue();
     } else {
       this.log.info('scheduled scrapes are off (DOCKER_SCRAPER_ENABLED=false): only requested scrapes run');
     }
@@ -126,6 +154,7 @@ export class ScrapeEngine {
       leaseMs: c.leaseMs,
     });
     this.ownRuns.add(result.run.id);
+    if (isPriority(result.run) && result.run.status === ScrapeRunStatus.QUEUED) this.priorityRuns.add(result.run.id);
     this.activeRuns = Math.max(this.activeRuns, 1);
     if (result.created) this.logRunCreated(result.run, 'scrape requested');
     this.wake();
@@ -218,6 +247,7 @@ export class ScrapeEngine {
           defaultMaxTags: c.maxTags,
           leaseMs: c.leaseMs,
           intervalMs: c.intervalMs,
+          failureBackoffMs: c.failureBackoffMs,
         });
         if (due?.created) this.logRunCreated(due.run, 'scheduled scrape is due');
       }
@@ -229,27 +259,45 @@ export class ScrapeEngine {
       }
       this.activeRuns = active.length;
       for (const id of this.ownRuns) if (!active.some((r) => r.id === id)) this.ownRuns.delete(id);
+      this.priorityRuns.clear();
+      for (const run of active) if (isPriority(run) && (c.enabled || this.ownRuns.has(run.id))) this.priorityRuns.add(run.id);
     }
     const eligible = this.eligibleRuns();
     if (eligible?.length === 0) return;
     if (this.stopping) return;
     this.startReady();
+    // Manual subset runs first, into the reserved slots if the ordinary ones are busy.
+    if (this.priorityRuns.size > 0) {
+      const readyPriority = this.ready.filter((r) => r.priority).length;
+      const wantPriority = this.freeSlots(true) - readyPriority;
+      if (wantPriority > 0) {
+        const claims = await this.queue.claim(this.workerId, c.leaseMs, wantPriority, [...this.priorityRuns]);
+        if (claims.length === 0) this.priorityRuns.clear(); // nothing claimable left: the next housekeeping knows
+        this.ready.unshift(...claims);
+        this.startReady();
+      }
+    }
     // Keep a couple of claims ready beyond the free slots, so that a slot that frees up starts
     // its next image at once instead of waiting for a claim round trip.
-    const want = this.freeSlots() + PREFETCH - this.ready.length;
+    const want = this.freeSlots(false) + PREFETCH - this.ready.length;
     if (want <= 0) return;
     this.ready.push(...(await this.queue.claim(this.workerId, c.leaseMs, want, eligible)));
+    this.ready.sort((a, b) => Number(b.priority) - Number(a.priority));
     this.startReady();
   }
 
-  /** Slots read Docker Hub; catalog writes trail behind, at most one per slot. */
-  private freeSlots(): number {
+  /**
+   * Slots read Docker Hub; catalog writes trail behind, at most one per slot. Priority work
+   * (manual subset runs) may also use the {@link PRIORITY_SLOTS} reserved ones.
+   */
+  private freeSlots(priority: boolean): number {
     const c = this.opts.config;
-    return Math.min(c.concurrency - this.fetching, 2 * c.concurrency - this.inFlight.size);
+    const extra = priority ? PRIORITY_SLOTS : 0;
+    return Math.min(c.concurrency + extra - this.fetching, 2 * c.concurrency + extra - this.inFlight.size);
   }
 
   private startReady(): void {
-    while (!this.stopping && this.ready.length > 0 && this.freeSlots() > 0) this.launch(this.ready.shift()!);
+    while (!this.stopping && this.ready.length > 0 && this.freeSlots(this.ready[0].priority) > 0) this.launch(this.ready.shift()!);
   }
 
   /** The runs this process may work on: all of them with the scheduler on, its own otherwise. */
@@ -297,6 +345,8 @@ export class ScrapeEngine {
   private launch(claim: Claim): void {
     const key = `${claim.runId}/${claim.name}`;
     const abort = new AbortController();
+    const deadlineMs = this.opts.config.imageDeadlineMs;
+    const deadline = setTimeout(() => abort.abort(new ImageDeadlineError(deadlineMs)), deadlineMs);
     this.fetching++;
     let fetchDone = false;
     const fetched = () => {
@@ -307,6 +357,7 @@ export class ScrapeEngine {
       this.wake();
     };
     const done = this.scrape(claim, abort.signal, fetched).finally(() => {
+      clearTimeout(deadline);
       fetched();
       this.inFlight.delete(key);
       this.wake();
@@ -330,7 +381,8 @@ export class ScrapeEngine {
       fetched();
     }
     const hubMs = performance.now() - started;
-    if (signal.aborted && this.stopping) return; // handed back by stop()
+    if (signal.aborted && !(signal.reason instanceof ImageDeadlineError) && this.stopping) return; // handed back by stop()
+    if (signal.reason instanceof ImageDeadlineError && !read) failure = signal.reason;
 
     let outcome: ImageOutcome;
     try {
@@ -347,7 +399,7 @@ export class ScrapeEngine {
         return;
       }
       outcome = classify(err, claim, this.workerId);
-      if (!isHubError(err)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
+      if (!isHubError(err) && !(err instanceof ImageDeadlineError)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
       try {
         if (!(await this.opts.db.transaction((tx) => this.queue.complete(tx, this.workerId, claim, outcome)))) return;
       } catch (dbErr) {
@@ -377,7 +429,8 @@ export class ScrapeEngine {
       ...(outcome.warning ? { warning: outcome.warning } : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
     };
-    if (outcome.status === 'FAILED') this.log.warn(line, 'image scraped');
+    // Skipped by the open circuit breaker: its one warning said it all; not one more per image.
+    if (outcome.status === 'FAILED' && !(failure instanceof HubUnreachableError)) this.log.warn(line, 'image scraped');
     else this.log.info(line, 'image scraped');
     if (finishedRun) this.logRunFinished(finishedRun);
   }
@@ -387,9 +440,19 @@ export class ScrapeEngine {
    * already matches, else one transaction for the catalog rows and the outcome together.
    */
   private async store(claim: Claim, image: ImageName, repo: HubRepository, list: TagList): Promise<ImageOutcome> {
-    const tags = list.tags.map(instanceUpstream);
-    const upstream = resourceUpstream(repo);
-    const base = { status: tags.length === 0 ? 'NO_TAGS' : 'OK', warning: list.warning ?? null, tagsSeen: tags.length } as const;
+    // Bad upstream data is made storable here (or its tag skipped), each change in the warning.
+    const clean = sanitizeImage(resourceUpstream(repo), list.tags.map(instanceUpstream));
+    const { tags, resource: upstream } = clean;
+    const warnings = [...(list.warning ? [list.warning] : []), ...clean.warnings];
+    const warning = warnings.length > 0 ? warnings.join('; ') : null;
+    if (clean.warnings.length > 0) this.log.warn({ image: claim.name, run: claim.runId, warning: clean.warnings }, 'Docker Hub sent data that had to be cleaned');
+    const status = list.tags.length === 0 ? 'NO_TAGS' : tags.length === 0 ? 'FAILED' : 'OK';
+    const base: ImageOutcome = {
+      status,
+      warning,
+      tagsSeen: list.tags.length,
+      ...(status === 'FAILED' ? { error: `none of the ${list.tags.length} tags Docker Hub listed could be stored: ${clean.warnings.join('; ')}` } : {}),
+    };
     if (await upstreamUnchanged(this.opts.db, image, upstream, tags)) {
       // Nothing to write: record the outcome alone (one statement, atomic by itself).
       if (!(await this.queue.complete(this.opts.db, this.workerId, claim, base))) throw new ClaimLostError();
@@ -404,11 +467,29 @@ export class ScrapeEngine {
         const r = await syncImage(tx, image, upstream, tags);
         outcome = { ...base, resourceCreated: r.resourceCreated, instancesAdded: r.instancesAdded, instancesUpdated: r.instancesUpdated };
       } else {
-        outcome = { ...base, status: 'OK', warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
+        outcome = { ...base, status: 'OK', error: null, warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
       }
       if (!(await this.queue.complete(tx, this.workerId, claim, outcome))) throw new ClaimLostError();
       return outcome;
     });
+  }
+
+  private async logNotDue(): Promise<void> {
+    const c = this.opts.config;
+    const [active] = await this.opts.db.query(`SELECT 1 FROM scrape_run WHERE scope = 'ALL' AND status IN ('QUEUED', 'RUNNING') LIMIT 1`);
+    if (active) {
+      this.log.info('no scrape due at startup: a full run is queued or running');
+      return;
+    }
+    const due = await nextFullRunDue(this.opts.db, c.intervalMs, c.failureBackoffMs);
+    if (due.failedInARow > 0) {
+      this.log.info(
+        { nextRunAt: due.at.toISOString(), failedInARow: due.failedInARow },
+        `no scrape due at startup: the last ${due.failedInARow === 1 ? 'full run' : `${due.failedInARow} full runs`} failed; retrying at ${due.at.toISOString()}`,
+      );
+    } else {
+      this.log.info({ nextRunAt: due.at.toISOString(), intervalMs: c.intervalMs }, `no scrape due at startup: the last one started within the interval; next at ${due.at.toISOString()}`);
+    }
   }
 
   private logRunCreated(run: ScrapeRun, why: string): void {
@@ -481,7 +562,31 @@ function classify(err: unknown, claim: Claim, worker: string): ImageOutcome {
   if (err instanceof HubNotFoundError) {
     return { status: 'NOT_FOUND', error: `Docker Hub has no repository ${claim.namespace}/${claim.repository} (or it is private)` };
   }
-  if (isHubError(err)) return { status: 'FAILED', error: err.message };
+  if (isHubError(err) || err instanceof ImageDeadlineError) return { status: 'FAILED', error: err.message };
+  const at = `worker ${worker} at ${new Date().toISOString()}`;
+  // The database refused what was read: say which kind of refusal (its SQLSTATE), never the SQL.
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    return {
+      status: 'FAILED',
+      error:
+        `internal error in ${at}: PostgreSQL refused to store what Docker Hub sent for ${claim.name} ` +
+        `(SQLSTATE ${code}${SQLSTATE_NAMES[code] ? `, ${SQLSTATE_NAMES[code]}` : ''}); details in the service log`,
+    };
+  }
   // Not Docker Hub's doing: the details (SQL, stack) are in the log, not in public run results.
-  return { status: 'FAILED', error: `internal error in worker ${worker} at ${new Date().toISOString()}; see the service log` };
+  return { status: 'FAILED', error: `internal error in ${at}; see the service log` };
 }
+
+/** The SQLSTATEs bad data can cause, by name. */
+const SQLSTATE_NAMES: Record<string, string> = {
+  '22003': 'numeric value out of range',
+  '22P02': 'invalid text representation',
+  '22021': 'character not in repertoire',
+  '22P05': 'untranslatable character',
+  '22007': 'invalid datetime format',
+  '22008': 'datetime field overflow',
+  '22001': 'string too long',
+  '23505': 'unique violation',
+  '57014': 'statement timed out',
+};

@@ -1,8 +1,73 @@
-import { Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Ctx, Field, FieldResolver, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { DateTime } from '../graphql/scalars';
 import { formatDuration } from '../config/duration';
 import { ScrapeRun } from './runs/scrape-run.type';
+import type { CircuitSnapshot } from './hub';
+
+/** What the scraper status needs of the Docker Hub client of this process. */
+export interface HubStatusSource {
+  circuit(): CircuitSnapshot;
+  rateLimitPauseMs(): number;
+}
+
+export enum HubCircuitState {
+  CLOSED = 'CLOSED',
+  OPEN = 'OPEN',
+  HALF_OPEN = 'HALF_OPEN',
+}
+registerEnumType(HubCircuitState, {
+  name: 'HubCircuitState',
+  description: 'State of the circuit breaker that guards requests to the Docker Hub host.',
+  valuesConfig: {
+    CLOSED: { description: 'Docker Hub is reachable: requests go.' },
+    OPEN: {
+      description:
+        'Docker Hub failed at the connection level (refused, reset, DNS, timeouts) DOCKER_HUB_CIRCUIT_THRESHOLD times in a row: ' +
+        'requests fail at once, without reaching the network, until `retryAt`; images meanwhile end FAILED ("Docker Hub unreachable since …, skipped").',
+    },
+    HALF_OPEN: { description: 'The cool-down is over: the next request probes the host (success closes the breaker, failure opens it again).' },
+  },
+});
+
+@ObjectType({ description: 'The circuit breaker of the Docker Hub host, as the process that answered sees it (each replica has its own).' })
+export class HubCircuit {
+  @Field(() => HubCircuitState, { description: 'CLOSED, OPEN or HALF_OPEN.' })
+  state: HubCircuitState;
+
+  @Field(() => DateTime, { nullable: true, description: 'When the breaker entered this state; null when it never changed since the process started.' })
+  since: Date | null;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description: 'OPEN or HALF_OPEN: when the host became unreachable (the first failure of the streak); null when CLOSED.',
+  })
+  unreachableSince: Date | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'OPEN: when the next probe may go; null otherwise.' })
+  retryAt: Date | null;
+
+  @Field(() => Int, { description: 'Connection-level failures in a row (0 after any answer from the host).' })
+  consecutiveFailures: number;
+
+  @Field(() => String, { nullable: true, description: 'The last connection-level failure, in words; null when CLOSED.' })
+  lastFailure: string | null;
+}
+
+@ObjectType({ description: 'Docker Hub as the process that answered sees it.' })
+export class HubStatus {
+  @Field({ description: 'The host requests go to (from DOCKER_HUB_URL).' })
+  host: string;
+
+  @Field(() => HubCircuit, { description: 'The circuit breaker that fails requests fast while the host is unreachable.' })
+  circuit: HubCircuit;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description: 'While a rate-limit header (Retry-After, X-Retry-After, X-RateLimit-Reset) pauses every request to the host: when the pause ends; null otherwise.',
+  })
+  rateLimitedUntil: Date | null;
+}
 
 @ObjectType({ description: 'The scraper: its settings and what it is doing.' })
 export class ScraperStatus {
@@ -56,9 +121,40 @@ export class ScraperResolver {
     return (await this.current(ctx)) !== null;
   }
 
-  @FieldResolver(() => ScrapeRun, { nullable: true, description: 'The run in progress (or queued), with live progress.' })
+  @FieldResolver(() => ScrapeRun, {
+    nullable: true,
+    description:
+      'The first of `activeRuns`: the oldest RUNNING run, else the oldest QUEUED one; null when none is active. ' +
+      'A manual subset run may run beside a full run: see `activeRuns` for all of them.',
+  })
   currentRun(@Ctx() ctx: GraphQLContext): Promise<ScrapeRun | null> {
     return this.current(ctx);
+  }
+
+  @FieldResolver(() => [ScrapeRun], {
+    description: 'Every run queued or running (in the whole database, all replicas): RUNNING ones first, oldest first, then QUEUED ones, oldest first (at most 100).',
+  })
+  activeRuns(@Ctx() ctx: GraphQLContext): Promise<ScrapeRun[]> {
+    return this.active(ctx);
+  }
+
+  @FieldResolver(() => HubStatus, { description: 'Docker Hub as this process sees it: its circuit breaker and rate-limit pause.' })
+  hub(@Ctx() ctx: GraphQLContext): HubStatus {
+    const snap = ctx.services.hub.circuit();
+    const pause = ctx.services.hub.rateLimitPauseMs();
+    const date = (ms: number | null) => (ms ? new Date(ms) : null);
+    return {
+      host: snap.host,
+      circuit: {
+        state: snap.state as HubCircuitState,
+        since: date(snap.changedAt),
+        unreachableSince: date(snap.unreachableSince),
+        retryAt: date(snap.retryAt),
+        consecutiveFailures: snap.consecutiveFailures,
+        lastFailure: snap.lastFailure,
+      },
+      rateLimitedUntil: pause > 0 ? new Date(Date.now() + pause) : null,
+    };
   }
 
   @FieldResolver(() => ScrapeRun, { nullable: true, description: 'The latest finished run.' })
@@ -69,11 +165,15 @@ export class ScraperResolver {
   @FieldResolver(() => DateTime, {
     nullable: true,
     description:
-      'When the next scheduled run is due (now, when overdue), from the run history shared by all replicas; null when the process that answered has scheduling off.',
+      'When the next scheduled run is due (now, when overdue), from the run history shared by all replicas: the interval after the start of ' +
+      'the last full run that read at least one image; after full runs that failed (none read) or were interrupted, a backoff instead ' +
+      '(DOCKER_SCRAPER_FAILURE_BACKOFF, doubling per failed run in a row, at most the interval) after the last one ended. ' +
+      'null when the process that answered has scheduling off.',
   })
   async nextRunAt(@Root() status: ScraperStatus, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
     if (!status.enabled) return null;
-    const due = await ctx.services.runs.nextDueAt(ctx.services.config.scraper.intervalMs);
+    const s = ctx.services.config.scraper;
+    const due = await ctx.services.runs.nextDueAt(s.intervalMs, s.failureBackoffMs);
     return due.getTime() < Date.now() ? new Date() : due;
   }
 
@@ -83,9 +183,14 @@ export class ScraperResolver {
   }
 
   private current(ctx: GraphQLContext): Promise<ScrapeRun | null> {
-    return ctx.loaders.get<ScrapeRun | null>('currentRun', async (keys) => {
-      const run = await ctx.services.runs.current();
-      return keys.map(() => run);
-    }).load('current');
+    return this.active(ctx).then((runs) => runs[0] ?? null);
+  }
+
+  /** One read per request, shared by running, currentRun and activeRuns. */
+  private active(ctx: GraphQLContext): Promise<ScrapeRun[]> {
+    return ctx.loaders.get<ScrapeRun[]>('activeRuns', async (keys) => {
+      const runs = await ctx.services.runs.active();
+      return keys.map(() => runs);
+    }).load('active');
   }
 }

@@ -88,6 +88,10 @@ async function setup(
     maxRateLimitWaitMs: 5_000,
     maxBodyBytes: 1024 * 1024,
     userAgent: USER_AGENT,
+    requestDeadlineMs: 60_000,
+    // High enough that tests of retries never open the breaker (its own tests lower it).
+    circuitThreshold: 1_000,
+    circuitCooldownMs: 30_000,
     ...opts.config,
   };
   const client = new DockerHubClient({
@@ -614,15 +618,21 @@ describe('DockerHubClient: rate limits', () => {
     hub.setRepository('acme', 'a');
     hub.setRepository('acme', 'b', { tags: syntheticTags(20) });
     hub.setRepository('acme', 'c');
-    const target = Math.ceil(Date.now() / 1000) + 100;
-    // A 200 that says the quota is used up until `target`.
-    hub.inject(hubPaths.repository('acme', 'a'), faults.rateLimitHeaders({ reset: target }));
-    // Every tag page of b takes 80 ms: page 2 is in flight while a's answer sets the pause.
-    hub.inject(hubPaths.tags('acme', 'b'), faults.delay(80), { times: Infinity });
+    // A 200 that says the quota is used up for another 1000 ms on the client's clock (the
+    // header is computed when the answer is built: no test-side timing is involved).
+    const clientNow = () => Date.now() + clock.skewMs;
+    hub.inject(hubPaths.repository('acme', 'a'), faults.rateLimitHeaders({ reset: () => (clientNow() + 1000) / 1000 }));
+    // Page 2 of b is held by the fake until the client has taken the pause: it is in flight
+    // while a's answer sets it, whatever the machine's load.
+    hub.inject(
+      hubPaths.tagsPage('acme', 'b', 2),
+      faults.before(async () => {
+        while (client.rateLimitPauseMs() === 0) await new Promise((r) => setTimeout(r, 2));
+      }),
+    );
 
     const listing = client.listTags('acme', 'b', 20); // 4 pages
     await hub.waitForRequests(2, hubPaths.tags('acme', 'b'));
-    clock.skewMs = target * 1000 - 450 - Date.now(); // the reset is 450 ms away on the client's clock
     const a = await client.getRepository('acme', 'a');
     assert.equal(a.repository, 'a');
     const c = await client.getRepository('acme', 'c');
@@ -630,18 +640,25 @@ describe('DockerHubClient: rate limits', () => {
     const b = await listing;
     assert.equal(b.tags.length, 20);
 
-    const pausedFrom = hub.requestsTo(hubPaths.repository('acme', 'a'))[0].respondedAt!;
-    const cReq = hub.requestsTo(hubPaths.repository('acme', 'c'))[0];
-    assert.ok(cReq.timestamp - pausedFrom >= 350, `c was sent ${cReq.timestamp - pausedFrom} ms after the pause began`);
-    const bTimes = hub.requestsTo(hubPaths.tags('acme', 'b')).map((r) => r.timestamp - pausedFrom);
-    assert.equal(bTimes.length, 4);
-    assert.ok(bTimes[1] < 0, 'page 2 was requested before the pause');
-    assert.ok(bTimes[2] >= 350, `page 3 (due ~80 ms after page 2) was requested ${bTimes[2]} ms after the pause began`);
     assert.deepEqual(
       events.pauses.map((p) => p.source),
       ['x-ratelimit-reset'],
     );
-    assert.ok(events.pauses[0].ms > 350 && events.pauses[0].ms <= 450, String(events.pauses[0].ms));
+    const pauseMs = events.pauses[0].ms;
+    assert.ok(pauseMs > 0 && pauseMs <= 1000, String(pauseMs));
+    // The pause began no earlier than the fake sent a's answer and lasted pauseMs from when the
+    // client read it: every request sent after it is at least pauseMs later (1 ms clock slack).
+    const aReq = hub.requestsTo(hubPaths.repository('acme', 'a'))[0];
+    const pausedFrom = aReq.respondedAt!;
+    const cReq = hub.requestsTo(hubPaths.repository('acme', 'c'))[0];
+    assert.ok(cReq.timestamp - pausedFrom >= pauseMs - 1, `c was sent ${cReq.timestamp - pausedFrom} ms after the pause began (pause ${pauseMs} ms)`);
+    const bReqs = hub.requestsTo(hubPaths.tags('acme', 'b'));
+    assert.equal(bReqs.length, 4);
+    assert.ok(bReqs[1].seq < aReq.seq, 'page 2 was requested before the pause');
+    assert.ok(
+      bReqs[2].timestamp - pausedFrom >= pauseMs - 1,
+      `page 3 (asked for as soon as page 2 came back) was requested ${bReqs[2].timestamp - pausedFrom} ms after the pause began (pause ${pauseMs} ms)`,
+    );
   });
 
   it('fails fast with HubRateLimitError when the wait exceeds maxRateLimitWaitMs, for every request to the host', async () => {

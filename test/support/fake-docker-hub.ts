@@ -49,6 +49,20 @@ export interface FakeDockerHubOptions {
   tokenTtlMs?: number;
   /** Base URL written into `next`/`previous` links. Default: the fake's own URL. */
   linkBaseUrl?: string;
+  /** Enforce a request budget (see {@link RateBudget}); settable later through `hub.rateBudget`. */
+  rateBudget?: RateBudget;
+}
+
+/**
+ * A request budget as Docker Hub enforces it: `limit` requests per fixed window of
+ * `windowMs` (aligned to multiples of it on the wall clock, so a whole number of seconds
+ * gives whole-second resets). Every response carries `X-RateLimit-Limit`,
+ * `X-RateLimit-Remaining` and `X-RateLimit-Reset` (unix seconds); a request past the budget
+ * answers 429 with `Retry-After` (seconds to the reset) and is not served.
+ */
+export interface RateBudget {
+  limit: number;
+  windowMs: number;
 }
 
 /** One request as the fake saw it. */
@@ -106,6 +120,10 @@ export type FakeFault =
   | { type: 'oversized'; bytes: number; contentLength: boolean }
   /** Destroy the connection without answering. */
   | { type: 'reset' }
+  /** Headers (full Content-Length) and the first `sendBytes` of the body, then destroy the connection. */
+  | { type: 'resetMidBody'; sendBytes: number }
+  /** The normal response, its body one `chunkBytes` chunk every `everyMs` (a slow drip). */
+  | { type: 'drip'; everyMs: number; chunkBytes: number }
   /** The normal JSON body, changed by `fn` (its return value is sent). */
   | { type: 'transform'; fn: (json: any, r: FakeRequest) => unknown }
   /** Run `fn` first (e.g. push a tag between two pages), then answer normally. */
@@ -278,6 +296,14 @@ export const faults = {
   reset(): FakeFault {
     return { type: 'reset' };
   },
+  /** Send the headers and `sendBytes` (default 20) of the body, then close the connection. */
+  resetMidBody(sendBytes = 20): FakeFault {
+    return { type: 'resetMidBody', sendBytes };
+  },
+  /** The normal response, dripped: `chunkBytes` (default 1) every `everyMs` (default 100 ms). */
+  drip(everyMs = 100, chunkBytes = 1): FakeFault {
+    return { type: 'drip', everyMs, chunkBytes };
+  },
   /** Change the normal JSON body (return the new one). */
   transform(fn: (json: any, r: FakeRequest) => unknown): FakeFault {
     return { type: 'transform', fn };
@@ -339,6 +365,9 @@ export class FakeDockerHub {
   linkBaseUrl: string;
   /** Every request, in arrival order. */
   readonly requests: FakeRequest[] = [];
+  /** The enforced request budget, if any (see {@link RateBudget}). */
+  rateBudget: RateBudget | undefined;
+  private budgetWindow = { start: 0, used: 0 };
 
   private readonly repos = new Map<string, RepoEntry>();
   private faultList: FaultEntry[] = [];
@@ -351,7 +380,7 @@ export class FakeDockerHub {
 
   private constructor(
     private readonly server: http.Server,
-    private readonly initial: Required<Omit<FakeDockerHubOptions, 'credentials' | 'linkBaseUrl'>> & FakeDockerHubOptions,
+    private readonly initial: Required<Omit<FakeDockerHubOptions, 'credentials' | 'linkBaseUrl' | 'rateBudget'>> & FakeDockerHubOptions,
   ) {
     const { port } = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
@@ -361,6 +390,7 @@ export class FakeDockerHub {
     this.tokenTtlMs = initial.tokenTtlMs;
     this.credentials = initial.credentials;
     this.linkBaseUrl = initial.linkBaseUrl ?? this.url;
+    this.rateBudget = initial.rateBudget;
     server.on('request', (req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent && !res.destroyed) {
@@ -392,6 +422,7 @@ export class FakeDockerHub {
       tokenTtlMs: opts.tokenTtlMs ?? 600_000,
       credentials: opts.credentials,
       linkBaseUrl: opts.linkBaseUrl,
+      rateBudget: opts.rateBudget,
     });
   }
 
@@ -421,6 +452,8 @@ export class FakeDockerHub {
     this.tokenTtlMs = this.initial.tokenTtlMs;
     this.credentials = this.initial.credentials;
     this.linkBaseUrl = this.initial.linkBaseUrl ?? this.url;
+    this.rateBudget = this.initial.rateBudget;
+    this.budgetWindow = { start: 0, used: 0 };
   }
 
   // -------------------------------------------------------------- data
@@ -640,6 +673,15 @@ export class FakeDockerHub {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
 
+    const budget = this.spendBudget();
+    if (budget && budget.over) {
+      const headers = { ...budget.headers, 'retry-after': String(Math.max(1, Math.ceil((budget.resetAt - Date.now()) / 1000))) };
+      res.writeHead(429, { 'content-type': 'application/json', ...headers });
+      entry.status = 429;
+      entry.respondedAt = Date.now();
+      res.end(JSON.stringify({ detail: 'Rate limit exceeded', error: false }));
+      return;
+    }
     if (this.latencyMs > 0) await delay(this.latencyMs);
     const fault = this.takeFault(entry);
     if (fault) entry.fault = fault.type;
@@ -672,6 +714,7 @@ export class FakeDockerHub {
       out = this.route(entry, body);
     }
 
+    if (budget) out.headers = { ...out.headers, ...budget.headers };
     if (fault?.type === 'headers') out.headers = { ...out.headers, ...evalHeaders(fault.headers, entry) };
     if (fault?.type === 'transform') {
       out.body = Buffer.from(JSON.stringify(fault.fn(JSON.parse(out.body.toString('utf8')), entry)));
@@ -696,12 +739,53 @@ export class FakeDockerHub {
       res.write(out.body.subarray(0, Math.min(fault.sendBytes, Math.max(0, out.body.length - 1))));
       return; // never finished
     }
+    if (fault?.type === 'resetMidBody') {
+      res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length) });
+      entry.status = out.status;
+      entry.respondedAt = Date.now();
+      res.write(out.body.subarray(0, Math.min(fault.sendBytes, Math.max(0, out.body.length - 1))), () => {
+        setTimeout(() => req.socket.destroy(), 10);
+      });
+      return;
+    }
+    if (fault?.type === 'drip') {
+      res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length) });
+      entry.status = out.status;
+      entry.respondedAt = Date.now();
+      for (let at = 0; at < out.body.length && !res.destroyed && !this.closed; at += fault.chunkBytes) {
+        res.write(out.body.subarray(at, at + fault.chunkBytes));
+        await delay(fault.everyMs);
+      }
+      if (!res.destroyed) res.end();
+      return;
+    }
     const headers: Record<string, string> = { ...out.headers };
     if (out.contentLength !== null) headers['content-length'] = String(out.contentLength ?? out.body.length);
     res.writeHead(out.status, headers);
     entry.status = out.status;
     entry.respondedAt = Date.now();
     res.end(out.body);
+  }
+
+  /** Counts a request against {@link rateBudget}: the headers to send, and whether it is over the budget. */
+  private spendBudget(): { over: boolean; headers: Record<string, string>; resetAt: number } | undefined {
+    const b = this.rateBudget;
+    if (!b) return undefined;
+    const now = Date.now();
+    const start = Math.floor(now / b.windowMs) * b.windowMs;
+    if (start !== this.budgetWindow.start) this.budgetWindow = { start, used: 0 };
+    this.budgetWindow.used++;
+    const resetAt = start + b.windowMs;
+    const over = this.budgetWindow.used > b.limit;
+    return {
+      over,
+      resetAt,
+      headers: {
+        'x-ratelimit-limit': String(b.limit),
+        'x-ratelimit-remaining': String(Math.max(0, b.limit - this.budgetWindow.used)),
+        'x-ratelimit-reset': String(Math.ceil(resetAt / 1000)),
+      },
+    };
   }
 
   private takeFault(r: FakeRequest): FakeFault | undefined {

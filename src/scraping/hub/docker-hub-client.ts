@@ -25,7 +25,9 @@ import {
   HubRateLimitError,
   HubResponseError,
   HubTimeoutError,
+  HubUnreachableError,
 } from './hub-errors';
+import { CircuitBreaker, CircuitSnapshot } from './circuit-breaker';
 import { errorBodyMessage, HubShapeError, jwtExpiry, parseAccessToken, parseRepository, parseTagPage } from './hub-parse';
 import type { HubClientObserver, HubEndpoint, HubRepository, HubTag, RateLimitSource, TagList } from './hub-types';
 import { HeaderBag, RateLimitGate, rateLimitPauseFrom, sleep } from './rate-limit-gate';
@@ -69,6 +71,16 @@ interface HubResponse {
   text: string;
   bytes: number;
   attempts: number;
+}
+
+/** Internal: one exchange outlived DOCKER_HUB_REQUEST_DEADLINE (a slow drip that the chunk timeout never catches). */
+class RequestDeadlineError extends Error {
+  constructor(
+    readonly deadlineMs: number,
+    readonly bytes: number,
+  ) {
+    super(`request deadline of ${deadlineMs} ms exceeded`);
+  }
 }
 
 /** Internal: the body would exceed the cap (not retried: it will not shrink). */
@@ -129,6 +141,14 @@ interface TransportFailure {
 
 /** Timeouts and connection errors from undici / node:net, in words; undefined for anything else. */
 function classifyTransportError(e: unknown, timeoutMs: number, host: string): TransportFailure | undefined {
+  if (e instanceof RequestDeadlineError) {
+    return {
+      kind: 'timeout',
+      reason:
+        `the response took longer than the ${formatMs(e.deadlineMs)} request deadline (DOCKER_HUB_REQUEST_DEADLINE); ` +
+        `${e.bytes} body bytes had arrived: ${host} sends too slowly`,
+    };
+  }
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   const message = e instanceof Error ? e.message : String(e);
   switch (code) {
@@ -184,6 +204,9 @@ export class DockerHubClient {
   private readonly host: string;
   private readonly agent: Agent;
   private readonly gate: RateLimitGate;
+  private readonly breaker: CircuitBreaker;
+  /** Requests sent and not answered yet (the rate-limit budget counts them as spent). */
+  private inFlight = 0;
   private readonly log: Logger;
   private readonly observer: HubClientObserver;
   private readonly random: () => number;
@@ -205,6 +228,13 @@ export class DockerHubClient {
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
     this.gate = opts.gate ?? new RateLimitGate(this.now);
+    this.breaker = new CircuitBreaker({
+      host: this.host,
+      threshold: opts.config.circuitThreshold,
+      cooldownMs: opts.config.circuitCooldownMs,
+      now: this.now,
+      onStateChange: (snap, previous) => this.circuitChanged(snap, previous),
+    });
     const t = opts.config.timeoutMs;
     this.agent = new Agent({
       connect: { timeout: t },
@@ -217,6 +247,11 @@ export class DockerHubClient {
   /** Whether DOCKER_HUB_USERNAME and DOCKER_HUB_TOKEN are both configured. */
   get authenticated(): boolean {
     return Boolean(this.config.username && this.config.token);
+  }
+
+  /** The host's circuit breaker: CLOSED (requests go), OPEN (they fail at once) or HALF_OPEN (one probe goes). */
+  circuit(): CircuitSnapshot {
+    return this.breaker.snapshot();
   }
 
   /** Milliseconds left in the host-wide rate-limit pause (0 when requests may go). */
@@ -310,8 +345,10 @@ export class DockerHubClient {
         break;
       }
       if (next.origin !== this.baseOrigin) {
+        // An opaque origin (file:, data:, …) reads "null": name the link itself instead.
+        const where = next.origin === 'null' ? `${next.protocol} URL ${JSON.stringify(safeUrl(next.href).slice(0, 200))}` : next.origin;
         warning =
-          `${image}: stopped after ${tags.size} tags: Docker Hub's "next" link points to ${next.origin}, ` +
+          `${image}: stopped after ${tags.size} tags: Docker Hub's "next" link points to ${where}, ` +
           `not ${this.baseOrigin} (DOCKER_HUB_URL); it was not followed`;
         this.log.warn({ image, url: safeUrl(url), next: safeUrl(next.href) }, warning);
         break;
@@ -376,27 +413,50 @@ export class DockerHubClient {
           }),
       });
       const bearer = req.useAuth && this.authenticated ? await this.getAccessToken(req.image, req.signal) : undefined;
+      const permit = this.breaker.permit();
+      if (!permit.go) {
+        const snap = permit.snapshot;
+        throw new HubUnreachableError({
+          image: req.image,
+          method: req.method,
+          url,
+          reason: 'skipped: the circuit breaker is open',
+          attempts: sent,
+          host: this.host,
+          since: snap.unreachableSince ?? snap.changedAt,
+          lastFailure: snap.lastFailure,
+          retryAt: snap.retryAt,
+        });
+      }
       sent++;
       const started = performance.now();
       let res: Omit<HubResponse, 'attempts'>;
       try {
-        res = await this.sendOnce(req, bearer);
+        res = await this.sendCounted(req, bearer);
+        this.breaker.success(permit.probe);
       } catch (e) {
         const ms = Math.round(performance.now() - started);
         if (req.signal?.aborted) {
+          this.breaker.release(permit.probe);
           this.log.debug({ image: req.image, method: req.method, url, ms, attempt: sent }, 'docker hub request aborted');
           throw abortError(req.signal);
         }
         if (e instanceof BodyTooLargeError) {
+          this.breaker.success(permit.probe);
           this.notifyRequest(e.status, ms, req.endpoint);
           this.log.debug({ image: req.image, method: req.method, url, status: e.status, ms, attempt: sent }, 'docker hub request');
           throw new HubResponseError({ image: req.image, method: req.method, url, reason: e.detail, status: e.status, attempts: sent });
         }
         const failure = classifyTransportError(e, this.config.timeoutMs, this.host);
-        if (!failure) throw e;
+        if (!failure) {
+          this.breaker.release(permit.probe);
+          throw e;
+        }
+        this.breaker.failure(failure.reason, permit.probe);
         this.notifyRequest(failure.kind === 'timeout' ? 'timeout' : 'network_error', ms, req.endpoint);
         this.log.debug({ image: req.image, method: req.method, url, status: failure.kind, ms, attempt: sent }, 'docker hub request');
-        if (attempt >= maxAttempts) {
+        // Once the breaker is open, retrying is pointless: give up now (it fails the rest at once).
+        if (attempt >= maxAttempts || this.breaker.isOpen) {
           const init: HubErrorInit = { image: req.image, method: req.method, url, reason: failure.reason, attempts: sent, cause: e };
           throw failure.kind === 'timeout' ? new HubTimeoutError(init) : new HubNetworkError(init);
         }
@@ -407,6 +467,7 @@ export class DockerHubClient {
       this.notifyRequest(res.status, ms, req.endpoint);
       this.log.debug({ image: req.image, method: req.method, url, status: res.status, ms, attempt: sent }, 'docker hub request');
 
+      this.gate.noteBudget(res.headers, this.inFlight);
       const pause = rateLimitPauseFrom(res.status, res.headers, this.now());
       if (pause && this.gate.pause(pause)) {
         this.safeNotify(() => this.observer.rateLimitPause?.({ ms: pause.ms, source: pause.source }));
@@ -437,8 +498,41 @@ export class DockerHubClient {
     }
   }
 
-  /** One HTTP exchange: headers, then the body up to the size cap. */
+  private async sendCounted(req: HubRequest, bearer: string | undefined): Promise<Omit<HubResponse, 'attempts'>> {
+    this.inFlight++;
+    try {
+      return await this.sendOnce(req, bearer);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /**
+   * One HTTP exchange: headers, then the body up to the size cap, all of it within
+   * DOCKER_HUB_REQUEST_DEADLINE (the timeouts only bound each wait, not a slow drip).
+   */
   private async sendOnce(req: HubRequest, bearer: string | undefined): Promise<Omit<HubResponse, 'attempts'>> {
+    const deadlineMs = this.config.requestDeadlineMs;
+    const expired = new AbortController();
+    let bytes = 0;
+    const timer = setTimeout(() => expired.abort(new RequestDeadlineError(deadlineMs, bytes)), deadlineMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, expired.signal]) : expired.signal;
+    try {
+      return await this.exchange(req, bearer, signal, (n) => (bytes = n));
+    } catch (e) {
+      if (expired.signal.aborted && !req.signal?.aborted) throw new RequestDeadlineError(deadlineMs, bytes);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exchange(
+    req: HubRequest,
+    bearer: string | undefined,
+    signal: AbortSignal,
+    progress: (bytes: number) => void,
+  ): Promise<Omit<HubResponse, 'attempts'>> {
     const headers: Record<string, string> = { 'user-agent': this.config.userAgent, accept: 'application/json' };
     if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
     if (req.body !== undefined) headers['content-type'] = 'application/json';
@@ -447,7 +541,7 @@ export class DockerHubClient {
       headers,
       body: req.body,
       dispatcher: this.agent,
-      signal: req.signal,
+      signal,
     });
     const max = this.config.maxBodyBytes;
     // Destroying the body below makes undici emit an error; the loop already reports it.
@@ -462,15 +556,22 @@ export class DockerHubClient {
       }
       const chunks: Buffer[] = [];
       let bytes = 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (bytes > max) {
-          throw new BodyTooLargeError(
-            res.statusCode,
-            `the response body grew past the ${max}-byte cap (DOCKER_HUB_MAX_BODY_BYTES); reading was stopped`,
-          );
+      const onAbort = () => res.body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          bytes += chunk.length;
+          progress(bytes);
+          if (bytes > max) {
+            throw new BodyTooLargeError(
+              res.statusCode,
+              `the response body grew past the ${max}-byte cap (DOCKER_HUB_MAX_BODY_BYTES); reading was stopped`,
+            );
+          }
+          chunks.push(chunk);
         }
-        chunks.push(chunk);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
       return {
         status: res.statusCode,
@@ -541,7 +642,7 @@ export class DockerHubClient {
     try {
       res = await this.execute(req);
     } catch (e) {
-      if (e instanceof HubRateLimitError || !(e instanceof HubError)) throw e;
+      if (e instanceof HubRateLimitError || e instanceof HubUnreachableError || !(e instanceof HubError)) throw e;
       throw authError(`could not sign in to Docker Hub as "${username}": ${e.reason}`, e.status, e.attempts);
     }
     if (!ok(res.status)) {
@@ -679,6 +780,23 @@ export class DockerHubClient {
           ? ` (Docker Hub is failing${nonJson !== undefined ? '; it answered with an HTML error page' : ''})`
           : '';
     return new HubHttpError({ ...init, reason: `answered ${statusText}${extra}` });
+  }
+
+  /** One warning per state change of the breaker (never one per request), and the gauge. */
+  private circuitChanged(snap: CircuitSnapshot, previous: string): void {
+    this.safeNotify(() => this.observer.circuitState?.({ host: snap.host, state: snap.state }));
+    const fields = { host: snap.host, from: previous, to: snap.state, failures: snap.consecutiveFailures, lastFailure: snap.lastFailure };
+    if (snap.state === 'OPEN') {
+      this.log.warn(
+        { ...fields, retryAt: snap.retryAt && new Date(snap.retryAt).toISOString() },
+        `Docker Hub unreachable: ${snap.consecutiveFailures} connection failures in a row to ${snap.host}; ` +
+          `requests fail at once until ${snap.retryAt && new Date(snap.retryAt).toISOString()} (circuit breaker open)`,
+      );
+    } else if (snap.state === 'HALF_OPEN') {
+      this.log.info(fields, `circuit breaker for ${snap.host} half-open: the next request probes whether Docker Hub is back`);
+    } else {
+      this.log.warn(fields, `Docker Hub reachable again: circuit breaker for ${snap.host} closed`);
+    }
   }
 
   private notifyRequest(status: number | 'network_error' | 'timeout', durationMs: number, endpoint: HubEndpoint): void {

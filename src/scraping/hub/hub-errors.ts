@@ -4,7 +4,7 @@
  * password ever appears in one.
  */
 
-export type HubErrorKind = 'not_found' | 'http' | 'response' | 'timeout' | 'network' | 'rate_limit' | 'auth';
+export type HubErrorKind = 'not_found' | 'http' | 'response' | 'timeout' | 'network' | 'rate_limit' | 'auth' | 'unreachable';
 
 export interface HubErrorInit {
   /** `namespace/repository`. */
@@ -90,6 +90,25 @@ export class HubRateLimitError extends HubError {
 /** Signing in with DOCKER_HUB_USERNAME/DOCKER_HUB_TOKEN failed, or Docker Hub refused the access token. */
 export class HubAuthError extends HubError {
   readonly kind = 'auth' as const;
+}
+
+/**
+ * Not sent: the host's circuit breaker is open (the host failed at the connection level
+ * too many times in a row). Its message starts "Docker Hub unreachable since <time>, skipped".
+ */
+export class HubUnreachableError extends HubError {
+  readonly kind = 'unreachable' as const;
+
+  constructor(init: HubErrorInit & { since: number; host: string; lastFailure?: string | null; retryAt?: number | null }) {
+    super(init);
+    const last = init.lastFailure ? `; last failure: ${init.lastFailure}` : '';
+    const retry = init.retryAt ? `; the next attempt to reach ${init.host} goes after ${new Date(init.retryAt).toISOString()}` : '';
+    this.message = `Docker Hub unreachable since ${new Date(init.since).toISOString()}, skipped (${init.host}${last}${retry})`;
+  }
+
+  override withImage(image: string): HubError {
+    return this;
+  }
 }
 
 export function isHubError(e: unknown): e is HubError {

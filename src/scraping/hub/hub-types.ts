@@ -86,4 +86,6 @@ export interface HubClientObserver {
   retry?(e: { reason: string; attempt: number; delayMs: number }): void;
   /** When a rate-limit header pauses (or extends the pause of) every request to the host. */
   rateLimitPause?(e: { ms: number; source: RateLimitSource }): void;
+  /** When the host's circuit breaker changes state. */
+  circuitState?(e: { host: string; state: 'CLOSED' | 'OPEN' | 'HALF_OPEN' }): void;
 }

@@ -10,6 +10,7 @@ export {
   HubNetworkError,
   HubRateLimitError,
   HubAuthError,
+  HubUnreachableError,
   isHubError,
   abortError,
 } from './hub-errors';
@@ -18,3 +19,5 @@ export type { HubRepository, HubTag, HubTagImage, TagList, HubClientObserver, Hu
 export { RateLimitGate, rateLimitPauseFrom } from './rate-limit-gate';
 export type { RateLimitPause } from './rate-limit-gate';
 export { parseRepository, parseTagPage, HubShapeError } from './hub-parse';
+export { CircuitBreaker } from './circuit-breaker';
+export type { CircuitSnapshot, CircuitState } from './circuit-breaker';

@@ -92,8 +92,38 @@ function abortReason(signal: AbortSignal): Error {
 export class RateLimitGate {
   private until = 0;
   private source: RateLimitSource | undefined;
+  /**
+   * The request budget of the current rate-limit window, from the last
+   * `X-RateLimit-Remaining` / `X-RateLimit-Reset`: requests that may still be sent before
+   * `resetAt`. Each request sent spends one; at 0 the gate waits for the reset.
+   */
+  private budget: { left: number; resetAt: number } | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Takes the budget from a response's rate-limit headers. `inFlight` requests were sent and
+   * not answered yet: the server may not have counted them in `Remaining`, so they are taken
+   * as spent. A budget whose reset has passed is forgotten.
+   */
+  noteBudget(headers: HeaderBag, inFlight: number): void {
+    const remaining = header(headers, 'x-ratelimit-remaining');
+    const reset = header(headers, 'x-ratelimit-reset');
+    if (remaining === undefined || !reset || !/^\d+$/.test(remaining)) return;
+    const now = this.now();
+    const resetAt = unixSecondsToMs(reset, now);
+    if (resetAt === undefined || resetAt <= now) return;
+    const left = Number(remaining) - inFlight;
+    // A later answer of the same window can only lower the budget (answers arrive out of order).
+    if (this.budget && this.budget.resetAt === resetAt) this.budget.left = Math.min(this.budget.left, left);
+    else if (!this.budget || resetAt > this.budget.resetAt) this.budget = { left, resetAt };
+  }
+
+  /** Requests left in the current window, when the headers said (undefined: unknown). */
+  budgetLeft(): number | undefined {
+    if (!this.budget || this.budget.resetAt <= this.now()) return undefined;
+    return this.budget.left;
+  }
 
   /** Extends the pause to `until` (never shortens it). Returns whether it was extended. */
   pause(p: { until: number; source: RateLimitSource }): boolean {
@@ -130,9 +160,26 @@ export class RateLimitGate {
   }): Promise<number> {
     let waited = 0;
     for (;;) {
-      const ms = this.until - this.now();
-      if (ms <= 0) return waited;
-      if (ms > opts.maxWaitMs) throw opts.tooLong(ms, this.until, this.source);
+      const now = this.now();
+      let ms = this.until - now;
+      let source = this.source;
+      let until = this.until;
+      if (ms <= 0) {
+        const b = this.budget;
+        if (!b || b.resetAt <= now) {
+          this.budget = undefined;
+          return waited;
+        }
+        if (b.left > 0) {
+          b.left--;
+          return waited;
+        }
+        // The window's budget is spent: wait for its reset rather than collect a 429.
+        ms = b.resetAt - now;
+        until = b.resetAt;
+        source = 'x-ratelimit-reset';
+      }
+      if (ms > opts.maxWaitMs) throw opts.tooLong(ms, until, source);
       await sleep(ms, opts.signal);
       waited += ms;
     }

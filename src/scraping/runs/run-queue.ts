@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db, Queryable } from '../../database/db';
-import { LIVE_RUN_COLUMNS, LIVE_RUN_FROM, RUN_COLUMNS } from './scrape-run.service';
+import { LIVE_RUN_COLUMNS, LIVE_RUN_FROM, nextFullRunDue, RUN_COLUMNS } from './scrape-run.service';
 import { ScrapeRun, ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from './scrape-run.type';
 
 /** Serialises run creation (no two full runs at once, one due run per interval) across replicas. */
@@ -32,7 +32,12 @@ export interface Claim extends RunImage {
   runId: string;
   trigger: ScrapeTrigger;
   attempts: number;
+  /** Of a manual subset run: claimed first, may use the engine's reserved slots. */
+  priority: boolean;
 }
+
+/** Manual subset runs go first (triggerScrape with images, addTrackedImages scrapeNow). */
+const PRIORITY_SQL = `(r.trigger = 'MANUAL' AND r.scope = 'SUBSET')`;
 
 export type FinishedStatus = 'OK' | 'NO_TAGS' | 'NOT_FOUND' | 'FAILED';
 
@@ -79,16 +84,15 @@ export class RunQueue {
    * Creates a full-list run if one is due: none started within `intervalMs`. Checked and
    * created under one lock, so that replicas starting together create one run.
    */
-  async createIfDue(opts: Omit<CreateRunOptions, 'images'> & { intervalMs: number }): Promise<{ run: ScrapeRun; created: boolean } | null> {
+  async createIfDue(
+    opts: Omit<CreateRunOptions, 'images'> & { intervalMs: number; failureBackoffMs: number },
+  ): Promise<{ run: ScrapeRun; created: boolean } | null> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [RUN_LOCK_KEY]);
-      const [recent] = await tx.query(
-        `SELECT 1 FROM scrape_run
-         WHERE scope = 'ALL' AND (status IN ('QUEUED', 'RUNNING') OR coalesce(started_at, created_at) > now() - $1::interval)
-         LIMIT 1`,
-        [`${opts.intervalMs} milliseconds`],
-      );
-      if (recent) return null;
+      const [active] = await tx.query(`SELECT 1 FROM scrape_run WHERE scope = 'ALL' AND status IN ('QUEUED', 'RUNNING') LIMIT 1`);
+      if (active) return null;
+      const due = await nextFullRunDue(tx, opts.intervalMs, opts.failureBackoffMs);
+      if (due.at.getTime() > due.now.getTime()) return null;
       return this.createLocked(tx, opts);
     });
   }
@@ -187,7 +191,7 @@ export class RunQueue {
                AND NOT EXISTS (
                  SELECT 1 FROM scrape_run_result o
                  WHERE o.image = s.image AND o.status = 'RUNNING' AND o.run_id <> s.run_id)
-             ORDER BY r.created_at, r.id, s.position
+             ORDER BY ${PRIORITY_SQL} DESC, r.created_at, r.id, s.position
              LIMIT $4
              FOR UPDATE OF s SKIP LOCKED),
            claimed AS (
@@ -200,10 +204,11 @@ export class RunQueue {
              UPDATE scrape_run r SET status = 'RUNNING', started_at = coalesce(r.started_at, now()),
                lease_expires_at = greatest(r.lease_expires_at, now() + $2::interval)
              WHERE r.id IN (SELECT run_id FROM claimed)
-             RETURNING r.id, r.trigger, r.created_at)
-           SELECT c.run_id AS "runId", c.image AS name, c.namespace, c.repository, c.max_tags AS "maxTags", c.attempts, r.trigger
+             RETURNING r.id, r.trigger, r.scope, r.created_at)
+           SELECT c.run_id AS "runId", c.image AS name, c.namespace, c.repository, c.max_tags AS "maxTags", c.attempts, r.trigger,
+                  ${PRIORITY_SQL} AS priority
            FROM claimed c JOIN runs r ON r.id = c.run_id
-           ORDER BY r.created_at, c.position`,
+           ORDER BY ${PRIORITY_SQL} DESC, r.created_at, c.position`,
           [worker, `${leaseMs} milliseconds`, runIds ?? null, limit, MAX_CLAIMS],
         );
       } catch (e) {
@@ -409,9 +414,9 @@ export class RunQueue {
   }
 
   /** Active runs (queued or running), oldest first. */
-  async active(): Promise<{ id: string; trigger: ScrapeTrigger; requestedBy: string | null }[]> {
+  async active(): Promise<{ id: string; trigger: ScrapeTrigger; scope: string; requestedBy: string | null }[]> {
     return this.db.query(
-      `SELECT id, trigger, requested_by AS "requestedBy" FROM scrape_run WHERE status IN ('QUEUED', 'RUNNING') ORDER BY created_at`,
+      `SELECT id, trigger, scope, requested_by AS "requestedBy" FROM scrape_run WHERE status IN ('QUEUED', 'RUNNING') ORDER BY created_at`,
     );
   }
 

@@ -1,4 +1,4 @@
-import { Db, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../../database/db';
+import { Db, Queryable, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../../database/db';
 import { decodeCursor, Page, toPage } from '../../graphql/connection';
 import { BadUserInputError } from '../../graphql/errors';
 import { ScrapeResult, ScrapeResultStatus, ScrapeRun } from './scrape-run.type';
@@ -65,12 +65,9 @@ export class ScrapeRunService {
     return row ?? null;
   }
 
-  /** The newest run that is queued or running, if any. */
+  /** The run currently worked on: the first of {@link active} (oldest RUNNING, else oldest QUEUED). */
   async current(): Promise<ScrapeRun | null> {
-    const [row] = await this.db.query<ScrapeRun>(
-      `SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.status IN ('QUEUED', 'RUNNING') ORDER BY r.created_at DESC LIMIT 1`,
-    );
-    return row ?? null;
+    return (await this.active(1))[0] ?? null;
   }
 
   async last(): Promise<ScrapeRun | null> {
@@ -97,14 +94,56 @@ export class ScrapeRunService {
     return runIds.map((id) => byRun.get(id) ?? []);
   }
 
-  /**
-   * When the next scheduled run is due: `interval` after the start (or creation) of the
-   * latest run over the whole list; now when there has never been one.
-   */
-  async nextDueAt(intervalMs: number): Promise<Date> {
-    const [row] = await this.db.query<{ at: Date | null }>(
-      `SELECT max(coalesce(started_at, created_at)) AS at FROM scrape_run WHERE scope = 'ALL'`,
-    );
-    return row.at ? new Date(row.at.getTime() + intervalMs) : new Date();
+  /** When the next scheduled run is due (see {@link nextFullRunDue}). */
+  async nextDueAt(intervalMs: number, backoffMs: number): Promise<Date> {
+    return (await nextFullRunDue(this.db, intervalMs, backoffMs)).at;
   }
+
+  /**
+   * Runs queued or running: RUNNING ones first, oldest first, then QUEUED ones, oldest
+   * first — the order in which they are worked on (see currentRun).
+   */
+  async active(limit = 100): Promise<ScrapeRun[]> {
+    return this.db.query<ScrapeRun>(
+      `SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.status IN ('QUEUED', 'RUNNING')
+       ORDER BY (r.status = 'RUNNING') DESC, r.created_at, r.id LIMIT $1`,
+      [limit],
+    );
+  }
+}
+
+export interface FullRunDue {
+  at: Date;
+  /** The database's clock (`now()`) when this was read: due when `at <= now`. */
+  now: Date;
+  /** Full runs that failed in a row since the last one that counts (0: on the normal interval). */
+  failedInARow: number;
+}
+
+/**
+ * When the next full run is due, from the run history (so every replica and every restart
+ * agrees). A full run counts as a scrape when it is on, ended SUCCEEDED or PARTIAL, or INTERRUPTED
+ * with a RECOVERY run that is on or ended well; then the next is due `interval` after its
+ * start. A FAILED one (no image read) or an INTERRUPTED one without a good recovery does not
+ * count: after k of them in a row, the next is due `backoff · 2^(k−1)` (capped at the
+ * interval) after the last one ended. Now, when there never was one.
+ */
+export async function nextFullRunDue(q: Queryable, intervalMs: number, backoffMs: number): Promise<FullRunDue> {
+  const [row] = await q.query<{ good: Date | null; failed: number; last_failed: Date | null; now: Date }>(
+    `WITH ended AS (
+       SELECT coalesce(r.started_at, r.created_at) AS began, coalesce(r.finished_at, r.created_at) AS ended,
+              r.status IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'PARTIAL') OR (r.status = 'INTERRUPTED' AND EXISTS (
+                SELECT 1 FROM scrape_run v WHERE v.recovery_of = r.id AND v.status IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'PARTIAL'))) AS counts
+       FROM scrape_run r WHERE r.scope = 'ALL'),
+     good AS (SELECT max(began) AS at FROM ended WHERE counts)
+     SELECT g.at AS good, now() AS now,
+            (SELECT count(*)::int FROM ended e WHERE NOT e.counts AND (g.at IS NULL OR e.began > g.at)) AS failed,
+            (SELECT max(e.ended) FROM ended e WHERE NOT e.counts AND (g.at IS NULL OR e.began > g.at)) AS last_failed
+     FROM good g`,
+  );
+  if (row.failed > 0 && row.last_failed) {
+    const wait = Math.min(intervalMs, backoffMs * 2 ** Math.min(row.failed - 1, 30));
+    return { at: new Date(row.last_failed.getTime() + wait), now: row.now, failedInARow: row.failed };
+  }
+  return { at: row.good ? new Date(row.good.getTime() + intervalMs) : row.now, now: row.now, failedInARow: 0 };
 }

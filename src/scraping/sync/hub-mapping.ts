@@ -19,8 +19,9 @@ export interface ResourceUpstream {
   description: string | null;
   shortDescription: string | null;
   logo: string | null;
-  starCount: number;
-  pullCount: number;
+  /** null: not a usable count upstream (see sanitize.ts); the stored one is kept. */
+  starCount: number | null;
+  pullCount: number | null;
   lastUpdated: string | null;
 }
 

@@ -54,7 +54,7 @@ export async function syncImage(
       `INSERT INTO processing_resource
          (id, name, namespace, repository, description, short_description, logo, owners, infrastructure,
           open_source, is_service, is_draft, star_count, pull_count, upstream_last_updated, content_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'DOCKER', true, false, false, $9, $10, $11::timestamptz, $12)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'DOCKER', true, false, false, coalesce($9::bigint, 0), coalesce($10::bigint, 0), $11::timestamptz, $12)
        ON CONFLICT (name) DO NOTHING
        RETURNING id`,
       [
@@ -154,10 +154,11 @@ async function updateResource(tx: Queryable, current: LockedResource, upstream: 
   await tx.query(
     `UPDATE processing_resource r SET
        description = $2, short_description = $3, logo = $4, overridden = $5::jsonb,
-       star_count = $6, pull_count = $7, upstream_last_updated = $8::timestamptz, content_hash = $9,
+       star_count = coalesce($6::bigint, r.star_count), pull_count = coalesce($7::bigint, r.pull_count),
+       upstream_last_updated = $8::timestamptz, content_hash = $9,
        updated_at = CASE
          WHEN (r.description, r.short_description, r.logo, r.star_count, r.pull_count, r.upstream_last_updated)
-              IS DISTINCT FROM ($2, $3, $4, $6::bigint, $7::bigint, $8::timestamptz)
+              IS DISTINCT FROM ($2, $3, $4, coalesce($6::bigint, r.star_count), coalesce($7::bigint, r.pull_count), $8::timestamptz)
          THEN now() ELSE r.updated_at END
      WHERE r.id = $1`,
     [

@@ -139,6 +139,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         logger,
         maxBodyBytes: config.graphql.maxBodyBytes,
         maxBatch: config.graphql.maxBatch,
+        maxConcurrent: config.graphql.maxConcurrent,
         landingPage: config.graphql.landingPage,
         metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization, signal }) =>

@@ -15,6 +15,8 @@ export enum ErrorCode {
   /** An abuse limit (depth, cost, aliases, batch size, body size) refused the request. */
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** The server is overloaded or a dependency is down: retry later (HTTP 503, Retry-After). */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
 }
 
 /** A field of an input that was refused, and why. */

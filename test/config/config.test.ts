@@ -104,6 +104,9 @@ describe('loadConfig: defaults', () => {
       maxRootFields: 50,
       maxBatch: 10,
       maxBodyBytes: 1024 * 1024,
+      maxTokens: 5_000,
+      maxParseDepth: 40,
+      maxConcurrent: 16,
       introspection: true,
       landingPage: true,
     });

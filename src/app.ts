@@ -140,6 +140,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxBodyBytes: config.graphql.maxBodyBytes,
         maxBatch: config.graphql.maxBatch,
         maxConcurrent: config.graphql.maxConcurrent,
+        maxParseDepth: config.graphql.maxParseDepth,
         landingPage: config.graphql.landingPage,
         metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization, signal }) =>

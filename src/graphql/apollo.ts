@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { GraphQLLimits } from '../config/config';
 import type { GraphQLContext } from './context';
 import { formatError } from './errors';
-import { chargeActualSizes, costLimitPlugin, limitRules, sourceGuardPlugin } from './limits';
+import { chargeActualSizes, costLimitPlugin, limitRules } from './limits';
 import { inputGuardPlugin } from './input-guard';
 
 export interface ApolloOptions {
@@ -33,7 +33,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     // Abuse limits (src/graphql/limits.ts): depth, aliases and root fields as validation rules,
     // the cost (which depends on the variables) just before execution.
     validationRules: [...limitRules(limits), ...(opts.validationRules ?? [])],
-    // The parser stops at GRAPHQL_MAX_TOKENS tokens; sourceGuardPlugin refuses deep nesting before it parses.
+    // The parser stops at GRAPHQL_MAX_TOKENS tokens; the HTTP server refuses deep nesting before (src/http/server.ts).
     parseOptions: { maxTokens: limits.maxTokens },
     logger: {
       debug: (m) => logger.debug(m),
@@ -45,7 +45,6 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
       limits.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
-      sourceGuardPlugin<GraphQLContext>(limits.maxParseDepth),
       inputGuardPlugin<GraphQLContext>(),
       costLimitPlugin<GraphQLContext>(limits.maxCost),
       noStoreMutationsPlugin,

@@ -30,7 +30,7 @@ import {
   ValueNode,
 } from 'graphql';
 import type { GraphQLLimits } from '../config/config';
-import { ErrorCode } from './errors';
+import { ErrorCode, requestScope } from './errors';
 
 /**
  * Abuse limits, checked on the parsed document before anything runs: no resolver is called
@@ -479,43 +479,36 @@ export function sourceNesting(source: string, limit = Infinity): number {
   return deepest;
 }
 
-/**
- * Refuses a source nested deeper than `maxParseDepth` before graphql-js parses it, as
- * GRAPHQL_PARSE_FAILED with HTTP 400 (the parser itself stops at GRAPHQL_MAX_TOKENS tokens:
- * Apollo's `parseOptions.maxTokens`).
- */
-export function sourceGuardPlugin<T extends object>(maxParseDepth: number): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveSource({ source }) {
-          const nesting = sourceNesting(source, maxParseDepth);
-          if (nesting > maxParseDepth) {
-            throw new GraphQLError(
-              `Syntax Error: the document nests brackets more than ${maxParseDepth} levels deep (limit GRAPHQL_MAX_PARSE_DEPTH=${maxParseDepth}). Parsing aborted.`,
-              { extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 'nesting', maximum: maxParseDepth, http: { status: 400 } } },
-            );
-          }
-        },
-      };
-    },
-  };
+/** The refusal of a source nested deeper than `maxParseDepth`: GRAPHQL_PARSE_FAILED, HTTP 400. */
+export function nestingError(maxParseDepth: number): GraphQLError {
+  return new GraphQLError(
+    `Syntax Error: the document nests brackets more than ${maxParseDepth} levels deep (limit GRAPHQL_MAX_PARSE_DEPTH=${maxParseDepth}). Parsing aborted.`,
+    { extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 'nesting', maximum: maxParseDepth, http: { status: 400 } } },
+  );
 }
-
 /** What a request (all operations of a batch together) has spent of its cost budget. */
 interface Budget {
   spent: number;
   readonly max: number;
 }
 
-/** One budget per request context: Apollo builds one context per HTTP request, shared by a batch. */
+/**
+ * One budget per request: keyed by the HTTP request's scope (src/http/server.ts runs each
+ * request in one; Apollo gives each operation of a batch its own copy of the context), or
+ * by the context outside HTTP.
+ */
 const BUDGETS = new WeakMap<object, Budget>();
 
+function budgetKey(context: unknown): object | undefined {
+  return requestScope.getStore() ?? (context && typeof context === 'object' ? context : undefined);
+}
+
 function budgetOf(context: object, maxCost: number): Budget {
-  let budget = BUDGETS.get(context);
+  const key = budgetKey(context)!;
+  let budget = BUDGETS.get(key);
   if (!budget) {
     budget = { spent: 0, max: maxCost };
-    BUDGETS.set(context, budget);
+    BUDGETS.set(key, budget);
   }
   return budget;
 }
@@ -584,7 +577,8 @@ export function chargeActualSizes(schema: GraphQLSchema): void {
 }
 
 function charge(value: unknown, estimate: number, key: string, context: unknown, info: GraphQLResolveInfo): unknown {
-  const budget = context && typeof context === 'object' ? BUDGETS.get(context) : undefined;
+  const owner = budgetKey(context);
+  const budget = owner ? BUDGETS.get(owner) : undefined;
   if (!budget) return value;
   let extra = 0;
   let what = '';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { Logger } from '../shared/logger';
 import { ErrorCode, requestScope } from '../graphql/errors';
+import { nestingError, sourceNesting } from '../graphql/limits';
 
 export interface HealthCheck {
   /** Resolves with details when ready; rejects with the reason when not. */
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   landingPage: boolean;
   /** GraphQL requests handled at once (GRAPHQL_MAX_CONCURRENT); more are answered 503 with Retry-After. */
   maxConcurrent?: number;
+  /** Bracket nesting a GraphQL source may reach (GRAPHQL_MAX_PARSE_DEPTH): refused before Apollo parses it. */
+  maxParseDepth?: number;
 }
 
 export interface RunningHttpServer {
@@ -159,6 +162,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
         body = raw.toString('utf8');
       }
     }
+    refuseDeepSources(req.method, body, req.url ?? '/');
     // Aborted when the client disconnects before the answer, or when the server shuts down.
     const aborter = new AbortController();
     const onClose = () => {
@@ -186,6 +190,26 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     } else {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
+    }
+  }
+
+  /**
+   * graphql-js parses recursively: thousands of nested selections or list literals overflow
+   * its stack. Every source of the request (a batch's too) is scanned first, in one pass.
+   */
+  function refuseDeepSources(method: string | undefined, body: unknown, url: string) {
+    const max = opts.maxParseDepth;
+    if (max === undefined) return;
+    const sources: unknown[] = [];
+    if (method === 'GET') sources.push(new URL(url, 'http://x').searchParams.get('query'));
+    for (const item of Array.isArray(body) ? body : [body]) {
+      if (item && typeof item === 'object') sources.push((item as { query?: unknown }).query);
+    }
+    for (const source of sources) {
+      if (typeof source === 'string' && sourceNesting(source, max) > max) {
+        const error = nestingError(max);
+        throw new HttpError(400, String(error.extensions.code), error.message);
+      }
     }
   }
 

@@ -104,7 +104,7 @@ describe('loadConfig: defaults', () => {
       maxRootFields: 50,
       maxBatch: 10,
       maxBodyBytes: 1024 * 1024,
-      maxTokens: 5_000,
+      maxTokens: 2_000,
       maxParseDepth: 40,
       maxConcurrent: 16,
       introspection: true,

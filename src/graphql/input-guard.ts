@@ -1,5 +1,18 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ArgumentNode, DocumentNode, GraphQLError, Kind, OperationDefinitionNode, SelectionSetNode, ValueNode } from 'graphql';
+import {
+  ArgumentNode,
+  DocumentNode,
+  GraphQLError,
+  GraphQLSchema,
+  isNonNullType,
+  Kind,
+  OperationDefinitionNode,
+  SelectionSetNode,
+  TypeInfo,
+  ValueNode,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import { ErrorCode, InvalidField } from './errors';
 
 /**
@@ -10,6 +23,7 @@ import { ErrorCode, InvalidField } from './errors';
  * here as BAD_USER_INPUT (HTTP 400) naming each field (`invalidFields`), by the argument
  * path that carries it: `filter.search`, `ref`, `input.images[2]`.
  */
+/** Why a string cannot be taken, or undefined when it can. */
 export function stringProblem(value: string): string | undefined {
   if (value.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
   if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'must be valid Unicode: it holds a lone surrogate';
@@ -33,7 +47,14 @@ function checkValue(value: unknown, path: string, out: InvalidField[]): void {
 }
 
 /** Literal strings in an argument value; variables are checked with the name of the argument that uses them. */
-function checkLiteral(node: ValueNode, path: string, variables: Record<string, unknown>, used: Set<string>, out: InvalidField[]): void {
+function checkLiteral(
+  node: ValueNode,
+  path: string,
+  variables: Record<string, unknown>,
+  used: Set<string>,
+  out: InvalidField[],
+  defaults: ReadonlyMap<string, ValueNode> = new Map(),
+): void {
   const stack: [ValueNode, string][] = [[node, path]];
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
@@ -46,9 +67,13 @@ function checkLiteral(node: ValueNode, path: string, variables: Record<string, u
       for (const f of v.fields) stack.push([f.value, `${p}.${f.name.value}`]);
     } else if (v.kind === Kind.VARIABLE) {
       const name = v.name.value;
-      if (!used.has(name) && name in variables) {
+      if (used.has(name)) continue;
+      if (name in variables) {
         used.add(name);
         checkValue(variables[name], p, out);
+      } else if (defaults.has(name)) {
+        used.add(name);
+        stack.push([defaults.get(name)!, p]);
       }
     }
   }
@@ -60,8 +85,9 @@ export function invalidStrings(document: DocumentNode, op: OperationDefinitionNo
   const used = new Set<string>();
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const seen = new Set<string>();
+  const defaults = new Map((op.variableDefinitions ?? []).flatMap((v) => (v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [])));
   const args = (list: readonly ArgumentNode[] | undefined) => {
-    for (const a of list ?? []) checkLiteral(a.value, a.name.value, variables, used, out);
+    for (const a of list ?? []) checkLiteral(a.value, a.name.value, variables, used, out, defaults);
   };
   const sets: SelectionSetNode[] = [op.selectionSet];
   args(op.directives?.flatMap((d) => d.arguments ?? []));
@@ -83,9 +109,37 @@ export function invalidStrings(document: DocumentNode, op: OperationDefinitionNo
   }
   for (const v of op.variableDefinitions ?? []) {
     const name = v.variable.name.value;
-    if (v.defaultValue) checkLiteral(v.defaultValue, `$${name}`, {}, used, out);
-    if (!used.has(name) && name in variables) checkValue(variables[name], `$${name}`, out);
+    if (used.has(name)) continue;
+    if (name in variables) checkValue(variables[name], `$${name}`, out);
+    else if (v.defaultValue) checkLiteral(v.defaultValue, `$${name}`, {}, used, out);
   }
+  return out;
+}
+
+/**
+ * Arguments of a non-null type (`first: Int! = 20`) given a nullable variable whose value is
+ * an explicit null: graphql-js lets the document through (the argument has a default) and
+ * then fails the field at run time; here it is the client's error, named.
+ */
+export function nullArguments(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): InvalidField[] {
+  const nulls = Object.keys(variables).filter((k) => variables[k] === null);
+  if (nulls.length === 0) return [];
+  const out: InvalidField[] = [];
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const def = typeInfo.getArgument();
+        if (node.value.kind !== Kind.VARIABLE || !def || !isNonNullType(def.type)) return;
+        if (variables[node.value.name.value] !== null) return;
+        const field = node.name.value;
+        if (out.some((f) => f.field === field)) return;
+        const fallback = def.defaultValue !== undefined ? `; leave it out for its default (${JSON.stringify(def.defaultValue)})` : '';
+        out.push({ field, reason: `must not be null${fallback}` });
+      },
+    }),
+  );
   return out;
 }
 
@@ -93,9 +147,10 @@ export function inputGuardPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const invalidFields = invalidStrings(document, operation, request.variables ?? {});
+          const variables = request.variables ?? {};
+          const invalidFields = [...invalidStrings(document, operation, variables), ...nullArguments(schema, document, variables)];
           if (invalidFields.length === 0) return;
           throw new GraphQLError(`Invalid arguments: ${invalidFields.map((f) => `${f.field}: ${f.reason}`).join('; ')}`, {
             extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields, http: { status: 400 } },

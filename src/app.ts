@@ -204,6 +204,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         logger,
         maxBodyBytes: config.graphql.maxBodyBytes,
         maxBatch: config.graphql.maxBatch,
+        maxConcurrent: config.graphql.maxConcurrent,
+        maxParseDepth: config.graphql.maxParseDepth,
         landingPage: config.graphql.landingPage,
         metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization, signal }) =>

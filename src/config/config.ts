@@ -90,6 +90,12 @@ export interface GraphQLLimits {
   maxRootFields: number;
   maxBatch: number;
   maxBodyBytes: number;
+  /** Lexical tokens a document may hold; parsing stops past it. */
+  maxTokens: number;
+  /** Nesting of `{`, `[` and `(` a document may reach; refused before parsing. */
+  maxParseDepth: number;
+  /** GraphQL requests executed at once; more are answered 503 with Retry-After. */
+  maxConcurrent: number;
   introspection: boolean;
   landingPage: boolean;
   /** Whether the Sandbox page (in the browser) may send usage telemetry to Apollo. */
@@ -306,6 +312,9 @@ export function loadConfig(env: Env = process.env): Config {
       maxRootFields: int('GRAPHQL_MAX_ROOT_FIELDS', 50, 1, 1_000),
       maxBatch: int('GRAPHQL_MAX_BATCH', 10, 1, 100),
       maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxTokens: int('GRAPHQL_MAX_TOKENS', 2_000, 100, 1_000_000),
+      maxParseDepth: int('GRAPHQL_MAX_PARSE_DEPTH', 40, 8, 1_000),
+      maxConcurrent: int('GRAPHQL_MAX_CONCURRENT', 16, 1, 10_000),
       introspection: bool('GRAPHQL_INTROSPECTION', !production),
       landingPage: bool('GRAPHQL_SANDBOX', !production),
       sandboxTelemetry: bool('GRAPHQL_SANDBOX_TELEMETRY', false),

@@ -89,5 +89,8 @@ export function sortKeyText(expr: string, type: 'text' | 'timestamptz' | 'bigint
   return `CASE WHEN isfinite(${expr}) THEN to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE (${expr})::text END`;
 }
 
-/** What {@link sortKeyText} produces for a timestamp. */
-export const TIMESTAMP_KEY = /^(-infinity|infinity|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)$/;
+/**
+ * What {@link sortKeyText} produces for a timestamp that a cursor can hold: `-infinity`
+ * (the sort key of a missing date) or a finite instant; `infinity` is never produced.
+ */
+export const TIMESTAMP_KEY = /^(-infinity|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)$/;

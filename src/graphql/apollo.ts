@@ -6,7 +6,8 @@ import type { Logger } from '../shared/logger';
 import type { GraphQLLimits } from '../config/config';
 import type { GraphQLContext } from './context';
 import { formatError, serviceUnavailablePlugin } from './errors';
-import { costLimitPlugin, limitRules } from './limits';
+import { chargeActualSizes, costLimitPlugin, limitRules } from './limits';
+import { inputGuardPlugin } from './input-guard';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -18,6 +19,7 @@ export interface ApolloOptions {
 
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   const { limits, logger } = opts;
+  chargeActualSizes(opts.schema);
   return new ApolloServer<GraphQLContext>({
     schema: opts.schema,
     introspection: limits.introspection,
@@ -31,6 +33,8 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     // Abuse limits (src/graphql/limits.ts): depth, aliases and root fields as validation rules,
     // the cost (which depends on the variables) just before execution.
     validationRules: [...limitRules(limits), ...(opts.validationRules ?? [])],
+    // The parser stops at GRAPHQL_MAX_TOKENS tokens; the HTTP server refuses deep nesting before (src/http/server.ts).
+    parseOptions: { maxTokens: limits.maxTokens },
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -43,7 +47,9 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
           // to Apollo stays off unless GRAPHQL_SANDBOX_TELEMETRY=true.
           ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: limits.sandboxTelemetry }, includeCookies: false, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
+      inputGuardPlugin<GraphQLContext>(),
       costLimitPlugin<GraphQLContext>(limits.maxCost),
+      noStoreMutationsPlugin,
       // No cache hints are used; without this Apollo wraps every field resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
       serviceUnavailablePlugin<GraphQLContext>(),
@@ -51,3 +57,14 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     ],
   });
 }
+
+/** Mutation answers are never stored by a cache (`Cache-Control: no-store`). */
+const noStoreMutationsPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ operation, response }) {
+        if (operation?.operation === 'mutation') response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};

@@ -1,6 +1,7 @@
 import { ArgsType, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { BadUserInputError } from './errors';
+import { stringProblem } from './input-guard';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -65,7 +66,9 @@ export function decodeCursor(ordering: string, cursor: string, argument = 'after
     parsed.length !== 3 ||
     typeof parsed[0] !== 'string' ||
     !(typeof parsed[1] === 'string' || parsed[1] === null) ||
-    typeof parsed[2] !== 'string'
+    typeof parsed[2] !== 'string' ||
+    // A NUL or a lone surrogate could not even reach PostgreSQL as text.
+    parsed.some((part) => typeof part === 'string' && stringProblem(part) !== undefined)
   ) {
     throw BadUserInputError.field(argument, 'not a cursor returned by this API');
   }

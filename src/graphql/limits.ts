@@ -5,7 +5,11 @@ import {
   DocumentNode,
   FieldNode,
   FragmentDefinitionNode,
+  defaultFieldResolver,
   getNamedType,
+  GraphQLResolveInfo,
+  getNullableType,
+  isListType,
   GraphQLError,
   GraphQLField,
   GraphQLNamedType,
@@ -26,7 +30,7 @@ import {
   ValueNode,
 } from 'graphql';
 import type { GraphQLLimits } from '../config/config';
-import { ErrorCode } from './errors';
+import { ErrorCode, requestScope } from './errors';
 
 /**
  * Abuse limits, checked on the parsed document before anything runs: no resolver is called
@@ -51,9 +55,10 @@ import { ErrorCode } from './errors';
  * HTTP server (src/http/server.ts) before Apollo sees the request.
  */
 
-export type LimitName = 'depth' | 'cost' | 'aliases' | 'rootFields';
+export type LimitName = 'depth' | 'cost' | 'aliases' | 'rootFields' | 'nesting';
 
 const VARIABLE: Record<LimitName, string> = {
+  nesting: 'GRAPHQL_MAX_PARSE_DEPTH',
   depth: 'GRAPHQL_MAX_DEPTH',
   cost: 'GRAPHQL_MAX_COST',
   aliases: 'GRAPHQL_MAX_ALIASES',
@@ -75,9 +80,16 @@ function operationLabel(op: OperationDefinitionNode): string {
 
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
 
+const FRAGMENTS = new WeakMap<DocumentNode, Map<string, FragmentDefinitionNode>>();
+
+/** The fragments of a document by name, computed once per document (not once per operation). */
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const out = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) out.set(d.name.value, d);
+  let out = FRAGMENTS.get(document);
+  if (!out) {
+    out = new Map<string, FragmentDefinitionNode>();
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) out.set(d.name.value, d);
+    FRAGMENTS.set(document, out);
+  }
   return out;
 }
 
@@ -104,7 +116,9 @@ function rootType(schema: GraphQLSchema, op: OperationDefinitionNode): GraphQLNa
 /**
  * A fold over an operation's selections with fragments expanded, each fragment computed
  * once (fragment "bombs" that spread each other many times stay linear) and cycles cut
- * (NoFragmentCyclesRule reports them).
+ * (NoFragmentCyclesRule reports them). Reuse one fold for every operation of a document:
+ * its fragment memo is shared, so a document of many operations spreading the same
+ * fragments stays linear too.
  */
 function foldSelections(
   schema: GraphQLSchema,
@@ -144,8 +158,10 @@ function foldSelections(
 
 // ------------------------------------------------------------------ measures
 
-/** Deepest nesting below a root field (root fields are at depth 0). */
-export function operationDepth(schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode): number {
+type Measure = (op: OperationDefinitionNode) => number;
+
+/** Deepest nesting below a root field (root fields are at depth 0), for every operation of a document. */
+function depthMeasure(schema: GraphQLSchema, document: DocumentNode): Measure {
   const visit = foldSelections(
     schema,
     fragmentsOf(document),
@@ -156,16 +172,64 @@ export function operationDepth(schema: GraphQLSchema, document: DocumentNode, op
     },
     Math.max,
   );
-  return visit(op.selectionSet, rootType(schema, op));
+  return (op) => visit(op.selectionSet, rootType(schema, op));
+}
+
+/** Aliased fields, counted as often as they occur once fragments are expanded. */
+function aliasMeasure(schema: GraphQLSchema, document: DocumentNode): Measure {
+  const visit = foldSelections(schema, fragmentsOf(document), (node, _def, _parent, child) => (node.alias ? 1 : 0) + child(), (a, b) => a + b);
+  return (op) => visit(op.selectionSet, rootType(schema, op));
+}
+
+/**
+ * Nesting of selection sets, counting fragment spreads and inline fragments as a level
+ * each: a chain of fragments that spread each other is as deep as the chain is long.
+ */
+function nestingMeasure(schema: GraphQLSchema, document: DocumentNode): Measure {
+  const fragments = fragmentsOf(document);
+  const memo = new Map<string, number>();
+  const inProgress = new Set<string>();
+  const visit = (set: SelectionSetNode): number => {
+    let deepest = 0;
+    for (const sel of set.selections) {
+      let d = 0;
+      if (sel.kind === Kind.FIELD) d = sel.selectionSet ? 1 + visit(sel.selectionSet) : 0;
+      else if (sel.kind === Kind.INLINE_FRAGMENT) d = 1 + visit(sel.selectionSet);
+      else {
+        const name = sel.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || inProgress.has(name)) continue;
+        let value = memo.get(name);
+        if (value === undefined) {
+          inProgress.add(name);
+          value = visit(fragment.selectionSet);
+          inProgress.delete(name);
+          memo.set(name, value);
+        }
+        d = 1 + value;
+      }
+      if (d > deepest) deepest = d;
+    }
+    return deepest;
+  };
+  void schema;
+  return (op) => 1 + visit(op.selectionSet);
+}
+
+/** Deepest nesting below a root field (root fields are at depth 0). */
+export function operationDepth(schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode): number {
+  return depthMeasure(schema, document)(op);
 }
 
 /** Aliased fields, counted as often as they occur once fragments are expanded. */
 export function operationAliases(schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode): number {
-  const visit = foldSelections(schema, fragmentsOf(document), (node, _def, _parent, child) => (node.alias ? 1 : 0) + child(), (a, b) => a + b);
-  return visit(op.selectionSet, rootType(schema, op));
+  return aliasMeasure(schema, document)(op);
 }
 
-/** Distinct response keys of the root selection set, fragments expanded. */
+/**
+ * Distinct response keys of the root selection set, fragments expanded. Linear in the
+ * operation and the fragments it spreads (each at most once).
+ */
 export function operationRootFields(document: DocumentNode, op: OperationDefinitionNode): number {
   const fragments = fragmentsOf(document);
   const keys = new Set<string>();
@@ -185,9 +249,57 @@ export function operationRootFields(document: DocumentNode, op: OperationDefinit
 }
 
 /**
+ * Estimated sizes of the list fields that take no `first`: what one item of them costs is
+ * multiplied by this. Unknown lists count {@link DEFAULT_LIST_SIZE}. The edges of a
+ * connection count 1: the connection's `first` already multiplies them. An answer with
+ * more items than estimated is charged the difference while it executes (see
+ * {@link chargeActualSizes}), so a tag with 10,000 platforms cannot pass at the price of 8.
+ */
+export const LIST_SIZE_ESTIMATES: Readonly<Record<string, number>> = {
+  'ProcessingInstance.platforms': 8,
+  'ProcessingInstance.editedFields': 4,
+  'ProcessingResource.editedFields': 4,
+  'ProcessingResource.owners': 1,
+  'Container.command': 4,
+  'Container.args': 4,
+  'Container.env': 4,
+  'Container.volumes': 4,
+  'ScrapeRun.results': 50,
+  'TrackedImagesPayload.trackedImages': 50,
+  'SetTrackedImagesPayload.added': 50,
+  'SetTrackedImagesPayload.removed': 50,
+  'SetTrackedImagesPayload.trackedImages': 50,
+};
+export const DEFAULT_LIST_SIZE = 10;
+
+/**
+ * Large text fields: they cost 1 per started {@link TEXT_UNIT} characters, estimated at this
+ * many units before execution (a Docker Hub full description runs to ~25,000 characters),
+ * and charged for their actual length while executing.
+ */
+export const TEXT_COST_ESTIMATES: Readonly<Record<string, number>> = {
+  'ProcessingResource.description': 10,
+};
+export const TEXT_UNIT = 1_000;
+
+function coordinate(parent: GraphQLNamedType | undefined, node: FieldNode): string {
+  return `${parent?.name ?? '?'}.${node.name.value}`;
+}
+
+/** How many times a list field's items are counted, before execution. */
+function listEstimate(parent: GraphQLNamedType | undefined, node: FieldNode, def: GraphQLField<unknown, unknown> | undefined): number {
+  if (!def || !isListType(getNullableType(def.type))) return 1;
+  if (node.name.value === 'edges' && parent?.name.endsWith('Connection')) return 1;
+  if (parent?.name.startsWith('__')) return 1; // introspection: bounded by the schema, and by MaxIntrospectionDepthRule
+  return LIST_SIZE_ESTIMATES[coordinate(parent, node)] ?? DEFAULT_LIST_SIZE;
+}
+
+/**
  * The cost of an operation: 1 per field; a field with a `first` argument multiplies the cost
  * of its selections by `first` — the literal, the variable's value (or its default in the
- * operation), or the argument's default.
+ * operation), or the argument's default; any other list field multiplies the cost of one
+ * item (at least 1) by its estimated size ({@link LIST_SIZE_ESTIMATES}); large text fields
+ * cost their estimate ({@link TEXT_COST_ESTIMATES}).
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -201,22 +313,31 @@ export function operationCost(
     if (v.defaultValue && type && isInputType(type)) defaults[v.variable.name.value] = valueFromAST(v.defaultValue, type);
   }
   const vars = { ...defaults, ...variables };
-  const visit = foldSelections(
-    schema,
-    fragmentsOf(document),
-    (node, def, _parent, child) => {
-      if (!node.selectionSet) return 1;
-      return 1 + multiplier(node, def, vars) * child();
-    },
-    (a, b) => a + b,
-  );
+  const visit = foldSelections(schema, fragmentsOf(document), (node, def, parent, child) => fieldCost(node, def, parent, child, vars), (a, b) => a + b);
   return visit(op.selectionSet, rootType(schema, op));
 }
 
-function multiplier(node: FieldNode, def: GraphQLField<unknown, unknown> | undefined, vars: Record<string, unknown>): number {
+function fieldCost(
+  node: FieldNode,
+  def: GraphQLField<unknown, unknown> | undefined,
+  parent: GraphQLNamedType | undefined,
+  child: () => number,
+  vars: Record<string, unknown>,
+): number {
+  const text = TEXT_COST_ESTIMATES[coordinate(parent, node)];
+  if (text !== undefined) return text;
+  const first = multiplier(node, def, vars);
+  if (first !== undefined) return 1 + first * child();
+  const items = listEstimate(parent, node, def);
+  if (items !== 1) return 1 + items * Math.max(1, child());
+  return node.selectionSet ? 1 + child() : 1;
+}
+
+/** `first` of a connection field, or undefined when the field has no `first`. */
+function multiplier(node: FieldNode, def: GraphQLField<unknown, unknown> | undefined, vars: Record<string, unknown>): number | undefined {
   const argDef = def?.args.find((a) => a.name === 'first');
   const argNode = node.arguments?.find((a) => a.name.value === 'first');
-  if (!argDef && !argNode) return 1;
+  if (!argDef && !argNode) return undefined;
   let value: unknown = argNode ? literal(argNode.value, vars) : undefined;
   if (value === undefined || value === null) value = argDef?.defaultValue;
   // Clamped to the page size limit: a larger `first` is refused by argument validation with
@@ -233,20 +354,31 @@ function literal(node: ValueNode, vars: Record<string, unknown>): unknown {
 
 // ------------------------------------------------------------------ rules and plugin
 
-/** One check per operation of the document, reported once at the operation. */
-function perOperation(check: (ctx: ValidationContext, op: OperationDefinitionNode) => GraphQLError | undefined): ValidationRule {
-  return (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(node) {
-      const error = check(context, node);
-      if (error) context.reportError(error);
-      return false;
-    },
-  });
+/**
+ * One check per operation of the document, reported once at the operation. `prepare` runs
+ * once per document (a fold whose fragment memo all operations share): linear in the
+ * document, however many operations it holds.
+ */
+function perOperation<P>(
+  prepare: (ctx: ValidationContext) => P,
+  check: (prepared: P, op: OperationDefinitionNode) => GraphQLError | undefined,
+): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    let prepared: { value: P } | undefined;
+    return {
+      OperationDefinition(node) {
+        prepared ??= { value: prepare(context) };
+        const error = check(prepared.value, node);
+        if (error) context.reportError(error);
+        return false;
+      },
+    };
+  };
 }
 
 export function depthLimitRule(maxDepth: number): ValidationRule {
-  return perOperation((ctx, op) => {
-    const depth = operationDepth(ctx.getSchema(), ctx.getDocument(), op);
+  return perOperation((ctx) => depthMeasure(ctx.getSchema(), ctx.getDocument()), (measure, op) => {
+    const depth = measure(op);
     return depth > maxDepth
       ? limitError('depth', depth, maxDepth, `${operationLabel(op)} nests fields ${depth} levels deep; at most ${maxDepth} are allowed`, [op])
       : undefined;
@@ -254,8 +386,8 @@ export function depthLimitRule(maxDepth: number): ValidationRule {
 }
 
 export function aliasLimitRule(maxAliases: number): ValidationRule {
-  return perOperation((ctx, op) => {
-    const aliases = operationAliases(ctx.getSchema(), ctx.getDocument(), op);
+  return perOperation((ctx) => aliasMeasure(ctx.getSchema(), ctx.getDocument()), (measure, op) => {
+    const aliases = measure(op);
     return aliases > maxAliases
       ? limitError('aliases', aliases, maxAliases, `${operationLabel(op)} uses ${aliases} aliases; at most ${maxAliases} are allowed`, [op])
       : undefined;
@@ -263,8 +395,8 @@ export function aliasLimitRule(maxAliases: number): ValidationRule {
 }
 
 export function rootFieldLimitRule(maxRootFields: number): ValidationRule {
-  return perOperation((ctx, op) => {
-    const fields = operationRootFields(ctx.getDocument(), op);
+  return perOperation((ctx) => ctx.getDocument(), (document, op) => {
+    const fields = operationRootFields(document, op);
     return fields > maxRootFields
       ? limitError(
           'rootFields',
@@ -277,26 +409,134 @@ export function rootFieldLimitRule(maxRootFields: number): ValidationRule {
   });
 }
 
-/** The validation rules of the limits that depend on the document only. */
-export function limitRules(limits: Pick<GraphQLLimits, 'maxDepth' | 'maxAliases' | 'maxRootFields'>): ValidationRule[] {
-  return [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases), rootFieldLimitRule(limits.maxRootFields)];
+/**
+ * Selection sets and fragments nested deeper than GRAPHQL_MAX_PARSE_DEPTH: the source scan
+ * ({@link sourceGuardPlugin}) sees braces, not a chain of fragments spreading each other.
+ */
+export function nestingLimitRule(maxNesting: number): ValidationRule {
+  return perOperation((ctx) => nestingMeasure(ctx.getSchema(), ctx.getDocument()), (measure, op) => {
+    const nesting = measure(op);
+    return nesting > maxNesting
+      ? limitError(
+          'nesting',
+          nesting,
+          maxNesting,
+          `${operationLabel(op)} nests selections and fragments ${nesting} levels deep; at most ${maxNesting} are allowed`,
+          [op],
+        )
+      : undefined;
+  });
 }
 
-/** Refuses an operation whose cost, with its variables, exceeds `maxCost`, before it executes. */
+/** The validation rules of the limits that depend on the document only. */
+export function limitRules(limits: Pick<GraphQLLimits, 'maxDepth' | 'maxAliases' | 'maxRootFields' | 'maxParseDepth'>): ValidationRule[] {
+  return [
+    nestingLimitRule(limits.maxParseDepth),
+    depthLimitRule(limits.maxDepth),
+    aliasLimitRule(limits.maxAliases),
+    rootFieldLimitRule(limits.maxRootFields),
+  ];
+}
+
+// ------------------------------------------------------------------ before parsing
+
+/**
+ * The deepest nesting of `{`, `[` and `(` in a GraphQL source, strings and comments
+ * skipped; stops counting once past `limit`. One pass, no recursion: graphql-js parses
+ * recursively, and thousands of nested selections or list literals overflow its stack.
+ */
+export function sourceNesting(source: string, limit = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  const n = source.length;
+  for (let i = 0; i < n; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b || c === 0x28) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      if (depth > 0) depth--;
+    } else if (c === 0x23) {
+      while (i < n && source.charCodeAt(i) !== 0x0a && source.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x22) {
+      if (source.startsWith('"""', i)) {
+        i += 3;
+        while (i < n && !source.startsWith('"""', i)) i += source.startsWith('\\"""', i) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (i < n) {
+          const d = source.charCodeAt(i);
+          if (d === 0x5c) i += 2;
+          else if (d === 0x22 || d === 0x0a || d === 0x0d) break;
+          else i++;
+        }
+      }
+    }
+  }
+  return deepest;
+}
+
+/** The refusal of a source nested deeper than `maxParseDepth`: GRAPHQL_PARSE_FAILED, HTTP 400. */
+export function nestingError(maxParseDepth: number): GraphQLError {
+  return new GraphQLError(
+    `Syntax Error: the document nests brackets more than ${maxParseDepth} levels deep (limit GRAPHQL_MAX_PARSE_DEPTH=${maxParseDepth}). Parsing aborted.`,
+    { extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 'nesting', maximum: maxParseDepth, http: { status: 400 } } },
+  );
+}
+/** What a request (all operations of a batch together) has spent of its cost budget. */
+interface Budget {
+  spent: number;
+  readonly max: number;
+}
+
+/**
+ * One budget per request: keyed by the HTTP request's scope (src/http/server.ts runs each
+ * request in one; Apollo gives each operation of a batch its own copy of the context), or
+ * by the context outside HTTP.
+ */
+const BUDGETS = new WeakMap<object, Budget>();
+
+function budgetKey(context: unknown): object | undefined {
+  return requestScope.getStore() ?? (context && typeof context === 'object' ? context : undefined);
+}
+
+function budgetOf(context: object, maxCost: number): Budget {
+  const key = budgetKey(context)!;
+  let budget = BUDGETS.get(key);
+  if (!budget) {
+    budget = { spent: 0, max: maxCost };
+    BUDGETS.set(key, budget);
+  }
+  return budget;
+}
+
+/**
+ * Refuses an operation whose cost, with its variables, exceeds what is left of the
+ * request's budget of `maxCost`, before it executes. The operations of a batch share one
+ * budget: ten operations near the limit do not get ten times it.
+ */
 export function costLimitPlugin<T extends object>(maxCost: number): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) return;
           const cost = operationCost(schema, document, operation, request.variables ?? {});
-          if (cost > maxCost) {
+          const budget = budgetOf(contextValue, maxCost);
+          const before = budget.spent;
+          budget.spent += cost;
+          if (budget.spent > maxCost) {
+            const shared = before > 0 ? ` (with the ${before} already spent by the other operations of this batch)` : '';
             throw limitError(
               'cost',
-              cost,
+              budget.spent,
               maxCost,
-              `${operationLabel(operation)} would cost ${cost}; at most ${maxCost} is allowed (every field costs 1, and ` +
-                'a connection multiplies the cost of what it selects by `first`: ask for fewer items or fewer nested connections)',
+              `${operationLabel(operation)} would cost ${cost}${shared}; at most ${maxCost} is allowed per request (every field costs 1, ` +
+                'a connection multiplies the cost of what it selects by `first`, other lists by their estimated size: ' +
+                'ask for fewer items or fewer nested connections)',
               [operation],
             );
           }
@@ -304,4 +544,70 @@ export function costLimitPlugin<T extends object>(maxCost: number): ApolloServer
       };
     },
   };
+}
+
+const CHARGED = Symbol('catalog-sync.chargedField');
+const ITEM_COSTS = new WeakMap<FieldNode, number>();
+
+/**
+ * Makes the cost limit hold for what an answer really holds: the list and text fields
+ * that are estimated before execution ({@link LIST_SIZE_ESTIMATES}, {@link TEXT_COST_ESTIMATES})
+ * charge the request's budget for whatever exceeds their estimate once resolved. Past the
+ * budget the field fails with QUERY_TOO_COMPLEX (its path says which), instead of the
+ * process building an answer of any size. Only these few fields are wrapped; idempotent.
+ */
+export function chargeActualSizes(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const key = `${type.name}.${field.name}`;
+      const text = TEXT_COST_ESTIMATES[key];
+      const isList = isListType(getNullableType(field.type));
+      if (text === undefined && (!isList || field.args.some((a) => a.name === 'first') || (field.name === 'edges' && type.name.endsWith('Connection')))) continue;
+      if ((field as { [CHARGED]?: boolean })[CHARGED]) continue;
+      const estimate = text ?? LIST_SIZE_ESTIMATES[key] ?? DEFAULT_LIST_SIZE;
+      const original = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context, info) => {
+        const value = original(source, args, context, info);
+        return value instanceof Promise ? value.then((v) => charge(v, estimate, key, context, info)) : charge(value, estimate, key, context, info);
+      };
+      (field as { [CHARGED]?: boolean })[CHARGED] = true;
+    }
+  }
+}
+
+function charge(value: unknown, estimate: number, key: string, context: unknown, info: GraphQLResolveInfo): unknown {
+  const owner = budgetKey(context);
+  const budget = owner ? BUDGETS.get(owner) : undefined;
+  if (!budget) return value;
+  let extra = 0;
+  let what = '';
+  if (Array.isArray(value) && value.length > estimate) {
+    extra = (value.length - estimate) * itemCost(info);
+    what = `${key} holds ${value.length} items where ${estimate} were estimated`;
+  } else if (typeof value === 'string' && value.length > estimate * TEXT_UNIT) {
+    extra = Math.ceil(value.length / TEXT_UNIT) - estimate;
+    what = `${key} holds ${value.length} characters where ${estimate * TEXT_UNIT} were estimated`;
+  }
+  if (extra === 0) return value;
+  budget.spent += extra;
+  if (budget.spent > budget.max) {
+    const error = limitError('cost', budget.spent, budget.max, `The answer grew past the cost limit while it was computed: ${what}`);
+    delete (error.extensions as { http?: unknown }).http;
+    throw error;
+  }
+  return value;
+}
+
+/** The cost of one item of a list field: its selections (at least 1). */
+function itemCost(info: GraphQLResolveInfo): number {
+  const node = info.fieldNodes[0];
+  let cost = ITEM_COSTS.get(node);
+  if (cost === undefined) {
+    const fragments = new Map(Object.entries(info.fragments));
+    const visit = foldSelections(info.schema, fragments, (n, def, parent, child) => fieldCost(n, def, parent, child, info.variableValues), (a, b) => a + b);
+    cost = Math.max(1, node.selectionSet ? visit(node.selectionSet, getNamedType(info.returnType)) : 1);
+    ITEM_COSTS.set(node, cost);
+  }
+  return cost;
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { Logger } from '../shared/logger';
 import { ErrorCode, requestScope } from '../graphql/errors';
+import { nestingError, sourceNesting } from '../graphql/limits';
 
 export interface HealthCheck {
   /** Resolves with details when ready; rejects with the reason when not. */
@@ -28,6 +29,10 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   maxBatch: number;
   landingPage: boolean;
+  /** GraphQL requests handled at once (GRAPHQL_MAX_CONCURRENT); more are answered 503 with Retry-After. */
+  maxConcurrent?: number;
+  /** Bracket nesting a GraphQL source may reach (GRAPHQL_MAX_PARSE_DEPTH): refused before Apollo parses it. */
+  maxParseDepth?: number;
 }
 
 export interface RunningHttpServer {
@@ -55,17 +60,22 @@ class HttpError extends Error {
 export async function startHttpServer(opts: HttpServerOptions, port: number, host: string): Promise<RunningHttpServer> {
   let closing = false;
   const inFlight = new Set<AbortController>();
+  // GraphQL requests being read, executed or answered: past maxConcurrent, new ones are shed
+  // with 503 at once (never queued, so memory stays bounded and the probes stay fast).
+  let graphqlActive = 0;
+  const maxConcurrent = opts.maxConcurrent ?? Infinity;
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     const logger = opts.logger.child({ requestId });
     res.setHeader('x-request-id', requestId);
+    res.setHeader('x-content-type-options', 'nosniff');
     const path = (req.url ?? '/').split('?')[0];
     const route = routeOf(path);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       opts.metrics?.observeHttp?.(route, res.statusCode, seconds);
-      logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http request');
+      logger.debug({ method: req.method, url: redactQuery(req.url ?? '/'), status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http request');
     });
     void requestScope
       .run({ requestId, logger }, () => handle(req, res, path, requestId, logger))
@@ -107,7 +117,25 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     }
     if (path === '/graphql' || path === '/') {
       // `/` too: the Sandbox served there sends its operations to the page's own address.
-      return graphql(req, res, requestId, logger);
+      const page = req.method === 'GET' && opts.landingPage && prefersHtml(req);
+      if (!page && graphqlActive >= maxConcurrent) {
+        req.resume();
+        res.setHeader('retry-after', '1');
+        return sendJson(res, 503, {
+          errors: [
+            {
+              message: `The server is answering ${graphqlActive} GraphQL requests, its limit (GRAPHQL_MAX_CONCURRENT=${maxConcurrent}): retry after 1 second.`,
+              extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: 1 },
+            },
+          ],
+        });
+      }
+      graphqlActive++;
+      try {
+        return await graphql(req, res, requestId, logger);
+      } finally {
+        graphqlActive--;
+      }
     }
     return sendJson(res, 404, { error: 'not found', graphql: '/graphql' });
   }
@@ -138,6 +166,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
         body = raw.toString('utf8');
       }
     }
+    refuseDeepSources(req.method, body, req.url ?? '/');
     // Aborted when the client disconnects before the answer, or when the server shuts down.
     const aborter = new AbortController();
     const onClose = () => {
@@ -156,12 +185,36 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     }
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete' && /^text\/html/i.test(result.headers.get('content-type') ?? '')) {
+      res.setHeader('content-security-policy', sandboxCsp(result.body.string));
+      res.setHeader('x-frame-options', 'DENY');
+    }
     if (result.body.kind === 'complete') {
       const html = /^text\/html/i.test(result.headers.get('content-type') ?? '');
       res.end(html ? withOfflineHelp(result.body.string) : result.body.string);
     } else {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
+    }
+  }
+
+  /**
+   * graphql-js parses recursively: thousands of nested selections or list literals overflow
+   * its stack. Every source of the request (a batch's too) is scanned first, in one pass.
+   */
+  function refuseDeepSources(method: string | undefined, body: unknown, url: string) {
+    const max = opts.maxParseDepth;
+    if (max === undefined) return;
+    const sources: unknown[] = [];
+    if (method === 'GET') sources.push(new URL(url, 'http://x').searchParams.get('query'));
+    for (const item of Array.isArray(body) ? body : [body]) {
+      if (item && typeof item === 'object') sources.push((item as { query?: unknown }).query);
+    }
+    for (const source of sources) {
+      if (typeof source === 'string' && sourceNesting(source, max) > max) {
+        const error = nestingError(max);
+        throw new HttpError(400, String(error.extensions.code), error.message);
+      }
     }
   }
 
@@ -189,6 +242,46 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The request target as logged: the path, and the names of its query parameters with every
+ * value redacted (a token sent as `?token=…`, or a query with secrets in it, never reaches
+ * the log).
+ */
+export function redactQuery(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const names = url
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => `${p.split('=')[0].slice(0, 64)}=[redacted]`);
+  return `${url.slice(0, q)}?${names.join('&')}`;
+}
+
+/**
+ * The Content-Security-Policy of the Sandbox page: exactly what Apollo's embedded Sandbox
+ * loads (its script from the Sandbox CDN, the iframe it runs in, Google Fonts), the page's
+ * own inline script and style by the nonce Apollo put in it, operations sent to this
+ * server only, and the page never framed by another site.
+ */
+export function sandboxCsp(html: string): string {
+  const nonce = /nonce="?([0-9a-f]{16,128})"?/.exec(html)?.[1];
+  const own = nonce ? ` 'nonce-${nonce}'` : '';
+  return [
+    "default-src 'none'",
+    `script-src${own} https://embeddable-sandbox.cdn.apollographql.com`,
+    `style-src${own} https://fonts.googleapis.com`,
+    'font-src https://fonts.gstatic.com',
+    'img-src https://apollo-server-landing-page.cdn.apollographql.com',
+    'manifest-src https://apollo-server-landing-page.cdn.apollographql.com',
+    'frame-src https://sandbox.embed.apollographql.com',
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 function routeOf(path: string): string {

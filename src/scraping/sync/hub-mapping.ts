@@ -5,13 +5,28 @@ import type { PlatformRow } from '../../catalog/processing-instance.entity';
 /** The Go scraper's owner entry, kept as is. */
 export const DOCKER_HUB_OWNER = { name: 'https://hub.docker.com/', logo: 'https://icones8.fr/icon/Wln8Z3PcXanx/logo-docker' };
 
-/** The first Markdown image of a text (the Go scraper's `extractLogoURL`). */
-const MARKDOWN_IMAGE = /!\[[^\]]*\]\((https?:\/\/[^)]+)\)/;
-
+/**
+ * The first Markdown image of a text (the Go scraper's `extractLogoURL`): what
+ * `/!\[[^\]]*\]\((https?:\/\/[^)]+)\)/` finds, in one pass. The regular expression
+ * retries its scans from every `![` (quadratic: 1 MB of `![` took minutes); here the next
+ * `]` and `)` are looked up once and reused by every candidate before them.
+ */
 export function extractLogoUrl(markdown: string | null): string | null {
   if (!markdown) return null;
-  const m = MARKDOWN_IMAGE.exec(markdown);
-  return m ? m[1] : null;
+  let close = -1; // the first `]` at or after the current candidate's alt text
+  let paren = -1; // the first `)` at or after the current candidate's URL
+  for (let i = markdown.indexOf('!['); i >= 0; i = markdown.indexOf('![', i + 1)) {
+    if (close < i + 2) close = markdown.indexOf(']', i + 2);
+    if (close < 0) return null; // no `]` left: no later candidate can match either
+    if (markdown.charCodeAt(close + 1) !== 0x28 /* ( */) continue;
+    const start = close + 2;
+    const scheme = markdown.startsWith('https://', start) ? 8 : markdown.startsWith('http://', start) ? 7 : 0;
+    if (scheme === 0) continue;
+    if (paren < start + scheme) paren = markdown.indexOf(')', start + scheme);
+    if (paren < 0) return null; // no `)` left
+    if (paren > start + scheme) return markdown.slice(start, paren);
+  }
+  return null;
 }
 
 /** What a scrape owns on a resource: compared by hash, written only when it changes. */

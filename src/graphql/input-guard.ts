@@ -1,0 +1,162 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  ArgumentNode,
+  DocumentNode,
+  GraphQLError,
+  GraphQLSchema,
+  isNonNullType,
+  Kind,
+  OperationDefinitionNode,
+  SelectionSetNode,
+  TypeInfo,
+  ValueNode,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import { ErrorCode, InvalidField } from './errors';
+
+/**
+ * The one check of every string a request passes in, before anything runs: literal
+ * arguments (in the operation and the fragments it spreads), variables, and variable
+ * defaults. PostgreSQL text cannot hold NUL (`\u0000`), and a lone UTF-16 surrogate has no
+ * UTF-8 form: either would reach the database as an error of its own, so both are refused
+ * here as BAD_USER_INPUT (HTTP 400) naming each field (`invalidFields`), by the argument
+ * path that carries it: `filter.search`, `ref`, `input.images[2]`.
+ */
+/** Why a string cannot be taken, or undefined when it can. */
+export function stringProblem(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+  if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'must be valid Unicode: it holds a lone surrogate';
+  return undefined;
+}
+
+/** Every string in `value` (any depth, no recursion) with a problem, named under `path`. */
+function checkValue(value: unknown, path: string, out: InvalidField[]): void {
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    if (typeof v === 'string') {
+      const reason = stringProblem(v);
+      if (reason) out.push({ field: p, reason });
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) stack.push([item, p === '' ? k : `${p}.${k}`]);
+    }
+  }
+}
+
+/** Literal strings in an argument value; variables are checked with the name of the argument that uses them. */
+function checkLiteral(
+  node: ValueNode,
+  path: string,
+  variables: Record<string, unknown>,
+  used: Set<string>,
+  out: InvalidField[],
+  defaults: ReadonlyMap<string, ValueNode> = new Map(),
+): void {
+  const stack: [ValueNode, string][] = [[node, path]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    if (v.kind === Kind.STRING) {
+      const reason = stringProblem(v.value);
+      if (reason) out.push({ field: p, reason });
+    } else if (v.kind === Kind.LIST) {
+      v.values.forEach((item, i) => stack.push([item, `${p}[${i}]`]));
+    } else if (v.kind === Kind.OBJECT) {
+      for (const f of v.fields) stack.push([f.value, `${p}.${f.name.value}`]);
+    } else if (v.kind === Kind.VARIABLE) {
+      const name = v.name.value;
+      if (used.has(name)) continue;
+      if (name in variables) {
+        used.add(name);
+        checkValue(variables[name], p, out);
+      } else if (defaults.has(name)) {
+        used.add(name);
+        stack.push([defaults.get(name)!, p]);
+      }
+    }
+  }
+}
+
+/** Problems of one operation's strings, fragments it spreads visited once each. */
+export function invalidStrings(document: DocumentNode, op: OperationDefinitionNode, variables: Record<string, unknown>): InvalidField[] {
+  const out: InvalidField[] = [];
+  const used = new Set<string>();
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const seen = new Set<string>();
+  const defaults = new Map((op.variableDefinitions ?? []).flatMap((v) => (v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [])));
+  const args = (list: readonly ArgumentNode[] | undefined) => {
+    for (const a of list ?? []) checkLiteral(a.value, a.name.value, variables, used, out, defaults);
+  };
+  const sets: SelectionSetNode[] = [op.selectionSet];
+  args(op.directives?.flatMap((d) => d.arguments ?? []));
+  while (sets.length > 0) {
+    const set = sets.pop()!;
+    for (const sel of set.selections) {
+      args(sel.directives?.flatMap((d) => d.arguments ?? []));
+      if (sel.kind === Kind.FIELD) {
+        args(sel.arguments);
+        if (sel.selectionSet) sets.push(sel.selectionSet);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        sets.push(sel.selectionSet);
+      } else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const fragment = fragments.get(sel.name.value);
+        if (fragment) sets.push(fragment.selectionSet);
+      }
+    }
+  }
+  for (const v of op.variableDefinitions ?? []) {
+    const name = v.variable.name.value;
+    if (used.has(name)) continue;
+    if (name in variables) checkValue(variables[name], `$${name}`, out);
+    else if (v.defaultValue) checkLiteral(v.defaultValue, `$${name}`, {}, used, out);
+  }
+  return out;
+}
+
+/**
+ * Arguments of a non-null type (`first: Int! = 20`) given a nullable variable whose value is
+ * an explicit null: graphql-js lets the document through (the argument has a default) and
+ * then fails the field at run time; here it is the client's error, named.
+ */
+export function nullArguments(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): InvalidField[] {
+  const nulls = Object.keys(variables).filter((k) => variables[k] === null);
+  if (nulls.length === 0) return [];
+  const out: InvalidField[] = [];
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const def = typeInfo.getArgument();
+        if (node.value.kind !== Kind.VARIABLE || !def || !isNonNullType(def.type)) return;
+        if (variables[node.value.name.value] !== null) return;
+        const field = node.name.value;
+        if (out.some((f) => f.field === field)) return;
+        const fallback = def.defaultValue !== undefined ? `; leave it out for its default (${JSON.stringify(def.defaultValue)})` : '';
+        out.push({ field, reason: `must not be null${fallback}` });
+      },
+    }),
+  );
+  return out;
+}
+
+export function inputGuardPlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return;
+          const variables = request.variables ?? {};
+          const invalidFields = [...invalidStrings(document, operation, variables), ...nullArguments(schema, document, variables)];
+          if (invalidFields.length === 0) return;
+          throw new GraphQLError(`Invalid arguments: ${invalidFields.map((f) => `${f.field}: ${f.reason}`).join('; ')}`, {
+            extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields, http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}

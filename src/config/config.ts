@@ -71,6 +71,8 @@ export interface GraphQLLimits {
   maxBodyBytes: number;
   introspection: boolean;
   landingPage: boolean;
+  /** GRAPHQL_COMPILED_READS: catalog queries answered by one compiled statement (false: always through the resolvers). */
+  compiledReads: boolean;
 }
 
 export interface Config {
@@ -264,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       introspection: bool('GRAPHQL_INTROSPECTION', !production),
       landingPage: bool('GRAPHQL_SANDBOX', !production),
+      compiledReads: bool('GRAPHQL_COMPILED_READS', true),
     },
   };
 

@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   maxBatch: number;
   landingPage: boolean;
+  /** The compiled read path (src/graphql/compiled/): answers the catalog queries it covers before Apollo. */
+  compiledReads?: { answer(body: unknown, headers: http.IncomingHttpHeaders, res: http.ServerResponse): Promise<boolean> };
 }
 
 export interface RunningHttpServer {
@@ -133,6 +135,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
       } else {
         body = raw.toString('utf8');
       }
+      if (opts.compiledReads && typeof body === 'object' && (await opts.compiledReads.answer(body, req.headers, res))) return;
     }
     // Aborted when the client disconnects before the answer, or when the server shuts down.
     const aborter = new AbortController();

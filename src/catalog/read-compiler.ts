@@ -144,7 +144,8 @@ interface Level<N> {
   /** `r` or `i`: the alias every shared builder uses. */
   alias: 'r' | 'i';
   table: string;
-  page: PageSql;
+  /** The page's SQL; its conditions' parameters go to the given `Params`. */
+  page: (params: Params) => PageSql;
   first: number;
   /** Conditions besides the page's own (the parent of nested instances). */
   extraWhere: string[];
@@ -160,14 +161,18 @@ interface Level<N> {
  * (nested subqueries are not run for the extra row, which only tells `hasNextPage`).
  */
 function connectionSql<N>(level: Level<N>, connection: readonly Entry<ConnectionValue<N>>[], params: Params): string {
-  const { alias: a, page } = level;
-  const firstP = params.p(level.first);
-  const limitP = params.p(level.first + 1);
+  const a = level.alias;
+  // Built (and so checked: a bad cursor is refused) even when no row is read; its
+  // conditions are built again with the statement's parameters only when rows are read.
+  const page = level.page(new Params());
+  // Parameters are added only when used: a prepared statement refuses unreferenced ones.
+  let firstParam: string | undefined;
+  const firstP = () => (firstParam ??= params.p(level.first));
   const columns = new Set<string>([`${a}.id`]);
   let needsKey = false;
   let needsRows = false;
   const cursor = () => cursorSql(page.ordering, `${a}._k`, `${a}.id`);
-  const inPage = `FILTER (WHERE ${a}._n <= ${firstP})`;
+  const inPage = () => `FILTER (WHERE ${a}._n <= ${firstP()})`;
 
   const sql = object(connection, (v) => {
     switch (v.kind) {
@@ -181,15 +186,15 @@ function connectionSql<N>(level: Level<N>, connection: readonly Entry<Connection
           switch (p.field) {
             case 'hasNextPage':
               needsRows = true;
-              return `count(*) > ${firstP}`;
+              return `count(*) > ${firstP()}`;
             case 'hasPreviousPage':
               return page.hasPreviousPage ? 'true' : 'false';
             case 'startCursor':
               needsRows = needsKey = true;
-              return `(array_agg(${cursor()} ORDER BY ${a}._n) ${inPage})[1]`;
+              return `(array_agg(${cursor()} ORDER BY ${a}._n) ${inPage()})[1]`;
             case 'endCursor':
               needsRows = needsKey = true;
-              return `(array_agg(${cursor()} ORDER BY ${a}._n DESC) ${inPage})[1]`;
+              return `(array_agg(${cursor()} ORDER BY ${a}._n DESC) ${inPage()})[1]`;
           }
         });
       case 'edges': {
@@ -203,26 +208,25 @@ function connectionSql<N>(level: Level<N>, connection: readonly Entry<Connection
           for (const c of level.columns(e.entries)) columns.add(c);
           return level.node(e.entries);
         });
-        return `coalesce(json_agg(${edge} ORDER BY ${a}._n) ${inPage}, '[]'::json)`;
+        return `coalesce(json_agg(${edge} ORDER BY ${a}._n) ${inPage()}, '[]'::json)`;
       }
     }
   });
   if (!needsRows) return `(SELECT ${sql})`;
   if (needsKey) columns.add(`${page.sortKey} AS _k`);
-  const where = [...level.extraWhere, ...page.where];
+  const where = [...level.extraWhere, ...level.page(params).where];
   return `(SELECT ${sql} FROM (
     SELECT ${[...columns].join(', ')}, row_number() OVER (ORDER BY ${page.orderBy}) AS _n
     FROM ${level.table} ${a}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${page.orderBy} LIMIT ${limitP}) ${a})`;
+    ORDER BY ${page.orderBy} LIMIT ${params.p(level.first + 1)}) ${a})`;
 }
 
 function resourceConnectionSql(query: ResourceQuery, connection: readonly Entry<ConnectionValue<ResourceValue>>[], params: Params): string {
-  const page = resourcePageSql(query, params);
   return connectionSql<ResourceValue>(
     {
       alias: 'r',
       table: 'processing_resource',
-      page,
+      page: (p) => resourcePageSql(query, p),
       first: query.first,
       extraWhere: [],
       count: () => {
@@ -239,12 +243,11 @@ function resourceConnectionSql(query: ResourceQuery, connection: readonly Entry<
 
 /** The instances of the resource `r` in scope. */
 function instanceConnectionSql(query: InstanceQuery, connection: readonly Entry<ConnectionValue<InstanceValue>>[], params: Params): string {
-  const page = instancePageSql(query, params);
   return connectionSql<InstanceValue>(
     {
       alias: 'i',
       table: 'processing_instance',
-      page,
+      page: (p) => instancePageSql(query, p),
       first: query.first,
       extraWhere: ['i.resource_id = r.id'],
       count: () => {

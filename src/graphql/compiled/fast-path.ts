@@ -13,7 +13,7 @@ import {
 import type pg from 'pg';
 import type { GraphQLLimits } from '../../config/config';
 import type { Logger } from '../../shared/logger';
-import { compileRead, NotCompilable } from '../../catalog/read-compiler';
+import { CompiledRead, compileRead, NotCompilable } from '../../catalog/read-compiler';
 import { DomainError } from '../errors';
 import { limitRules, operationCost } from '../limits';
 import { rootSelection } from './selection';
@@ -43,8 +43,16 @@ export interface CompiledReadsOptions {
   observe?: (e: { operationName: string | null | undefined; operationType: string; outcome: string; seconds: number }) => void;
   /** Documents kept parsed and validated (default 500). */
   documentCacheSize?: number;
+  /** Plans kept per (document, operation name, variables) (default 1,000). */
+  planCacheSize?: number;
   /** Distinct statements prepared by name (default 1,000); later ones run unnamed. */
   maxPreparedStatements?: number;
+}
+
+interface Plan {
+  sql: CompiledRead;
+  name: string | undefined;
+  operation: OperationDefinitionNode;
 }
 
 interface CachedDocument {
@@ -54,10 +62,17 @@ interface CachedDocument {
 }
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
+const MAX_KEY_CHARS = 32 * 1024;
 
 export class CompiledReads {
   /** Query text → parsed valid document, or null when parsing or validation failed. */
   private readonly documents = new Map<string, CachedDocument | null>();
+  /**
+   * (query, operation name, variables) → the statement, or null when Apollo answers: the
+   * plan is a function of these alone (schema and limits are fixed), so a repeated request
+   * skips the walk, the argument checks, the cost and the SQL building.
+   */
+  private readonly plans = new Map<string, Plan | null>();
   private readonly statementNames = new Map<string, string>();
   private readonly rules;
   /** How many requests this path answered / left to Apollo (for tests and diagnostics). */
@@ -73,14 +88,14 @@ export class CompiledReads {
    */
   async answer(body: unknown, headers: http.IncomingHttpHeaders, res: http.ServerResponse): Promise<boolean> {
     const started = process.hrtime.bigint();
-    const plan = this.plan(body, headers);
+    const plan = this.cachedPlan(body, headers);
     if (!plan) {
       this.stats.fallbacks++;
       return false;
     }
     let text: string;
     try {
-      const result = await this.opts.pool.query<[string]>({ text: plan.sql.text, values: plan.sql.values, name: this.nameOf(plan.sql.text), rowMode: 'array' });
+      const result = await this.opts.pool.query<[string]>({ text: plan.sql.text, values: plan.sql.values, name: plan.name, rowMode: 'array' });
       text = result.rows[0][0];
     } catch (err) {
       // The resolvers answer instead, with their own error handling (masked internal errors).
@@ -93,7 +108,7 @@ export class CompiledReads {
     res.end(`{"data":${text}}\n`);
     this.stats.answered++;
     this.opts.observe?.({
-      operationName: plan.operation.name?.value ?? plan.operationName,
+      operationName: plan.operation.name?.value ?? (body as { operationName?: string }).operationName,
       operationType: 'query',
       outcome: 'ok',
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
@@ -101,15 +116,30 @@ export class CompiledReads {
     return true;
   }
 
-  /** The statement for a request, or undefined when Apollo must answer it. */
-  private plan(body: unknown, headers: http.IncomingHttpHeaders) {
+  private cachedPlan(body: unknown, headers: http.IncomingHttpHeaders): Plan | undefined {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
     const { query, variables, operationName, extensions, ...rest } = body as Record<string, unknown>;
     if (typeof query !== 'string' || extensions !== undefined || Object.keys(rest).length > 0) return undefined;
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
     if (!acceptsJson(headers.accept)) return undefined;
+    const key = `${operationName ?? ''}\u0000${variables ? JSON.stringify(variables) : ''}\u0000${query}`;
+    // The caches hold keys of bounded size (a body may be 1 MiB): larger requests go to Apollo.
+    if (key.length > MAX_KEY_CHARS) return undefined;
+    let plan = this.plans.get(key);
+    if (plan !== undefined) {
+      this.plans.delete(key);
+      this.plans.set(key, plan);
+    } else {
+      plan = this.plan(query, variables as Record<string, unknown> | null | undefined, operationName) ?? null;
+      this.plans.set(key, plan);
+      if (this.plans.size > (this.opts.planCacheSize ?? 1000)) this.plans.delete(this.plans.keys().next().value!);
+    }
+    return plan ?? undefined;
+  }
 
+  /** The statement for a request, or undefined when Apollo must answer it. */
+  private plan(query: string, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined): Plan | undefined {
     const cached = this.document(query);
     if (!cached) return undefined;
     const opKey = operationName ?? '';
@@ -126,7 +156,7 @@ export class CompiledReads {
     if (operationCost(this.opts.schema, cached.document, operation, raw) > this.opts.limits.maxCost) return undefined;
     try {
       const sql = compileRead(rootSelection(this.opts.schema, cached.document, operation, coerced.coerced));
-      return { sql, operation, operationName: operationName as string | null | undefined };
+      return { sql, operation, name: this.nameOf(sql.text) };
     } catch (e) {
       // NotCompilable: not covered; a DomainError: an argument the resolvers refuse (they say why).
       if (e instanceof NotCompilable || e instanceof DomainError || e instanceof GraphQLError) return undefined;

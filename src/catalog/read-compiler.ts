@@ -16,8 +16,8 @@ import {
  * The SQL half of the compiled read path (the GraphQL half is src/graphql/compiled/): a
  * selection tree — what a query asks of the catalog, response key by response key, in the
  * order graphql-js would answer it — becomes ONE statement that builds the whole `data`
- * object as JSON in PostgreSQL (`json_build_object`, `json_agg`, correlated subqueries per
- * nested connection) and returns it as text, so Node neither hydrates rows nor serialises.
+ * object as compact JSON text in PostgreSQL (`to_json` per value, `string_agg` per list,
+ * correlated subqueries per nested connection) and returns it, so Node neither hydrates rows nor serialises.
  *
  * Pages, filters, cursors and lookups come from the same builders as the resolvers' path
  * (`resourcePageSql`, `instancePageSql`, `resourceLookupSql`, … in catalog.service.ts): the same
@@ -76,9 +76,6 @@ export interface CompiledRead {
   values: unknown[];
 }
 
-/** The most keys one `json_build_object` call takes (PostgreSQL functions take at most 100 arguments). */
-export const MAX_OBJECT_KEYS = 50;
-
 /** Thrown for a selection the compiler does not build (the caller falls back to the resolvers). */
 export class NotCompilable extends Error {}
 
@@ -86,15 +83,29 @@ export class NotCompilable extends Error {}
 export function compileRead(root: readonly Entry<RootValue>[]): CompiledRead {
   const params = new Params();
   const data = object(root, (v) => rootSql(v, params));
-  return { text: `SELECT ${data}::text AS data`, values: params.values };
+  return { text: `SELECT ${data} AS data`, values: params.values };
 }
 
 // ------------------------------------------------------------------ helpers
 
+/**
+ * Every builder returns SQL that yields JSON as compact text, never NULL (a null is `'null'`):
+ * pieces are concatenated, so the answer has no spaces (json_build_object writes `"k" : v, `).
+ */
 function object<V>(entries: readonly Entry<V>[], sql: (v: V) => string): string {
-  if (entries.length > MAX_OBJECT_KEYS) throw new NotCompilable(`more than ${MAX_OBJECT_KEYS} keys in one object`);
-  if (entries.length === 0) return `'{}'::json`;
-  return `json_build_object(${entries.map((e) => `${literal(e.key)}, ${sql(e.value)}`).join(', ')})`;
+  if (entries.length === 0) return `'{}'`;
+  const parts = entries.map((e, i) => `${literal(`${i === 0 ? '{' : ','}${JSON.stringify(e.key)}:`)} || ${sql(e.value)}`);
+  return `(${parts.join(' || ')} || '}')`;
+}
+
+/** The JSON text of a SQL value (`to_json`), `null` for NULL. */
+function jv(expr: string): string {
+  return `coalesce(to_json(${expr})::text, 'null')`;
+}
+
+/** A JSON array of `elem` over the rows of an aggregate, `[]` when none. */
+function array(elem: string, order: string, filter = ''): string {
+  return `coalesce('[' || string_agg(${elem}, ',' ORDER BY ${order})${filter} || ']', '[]')`;
 }
 
 /** A SQL string literal (standard_conforming_strings is on by default since PostgreSQL 9.1). */
@@ -103,7 +114,7 @@ export function literal(text: string): string {
 }
 
 function constSql(v: ConstValue): string {
-  return `${literal(v.json)}::json`;
+  return literal(v.json);
 }
 
 /** A timestamptz as `Date.prototype.toISOString()` writes it (a JS Date holds whole milliseconds). */
@@ -127,13 +138,13 @@ function rootSql(v: RootValue, params: Params): string {
       return resourceConnectionSql(v.query, v.connection, params);
     case 'resource': {
       const where = resourceLookupSql(v.id, v.name, params);
-      if (where === null) return 'NULL::json';
-      return `(SELECT ${resourceObject(v.entries, params)} FROM processing_resource r WHERE ${where})`;
+      if (where === null) return `'null'`;
+      return `coalesce((SELECT ${resourceObject(v.entries, params)} FROM processing_resource r WHERE ${where}), 'null')`;
     }
     case 'instance': {
       const where = instanceLookupSql(v.id, v.ref, params);
-      if (where === null) return 'NULL::json';
-      return `(SELECT ${instanceObject(v.entries, params)} FROM processing_instance i WHERE ${where})`;
+      if (where === null) return `'null'`;
+      return `coalesce((SELECT ${instanceObject(v.entries, params)} FROM processing_instance i WHERE ${where}), 'null')`;
     }
   }
 }
@@ -186,15 +197,15 @@ function connectionSql<N>(level: Level<N>, connection: readonly Entry<Connection
           switch (p.field) {
             case 'hasNextPage':
               needsRows = true;
-              return `count(*) > ${firstP()}`;
+              return `(count(*) > ${firstP()})::text`;
             case 'hasPreviousPage':
-              return page.hasPreviousPage ? 'true' : 'false';
+              return page.hasPreviousPage ? `'true'` : `'false'`;
             case 'startCursor':
               needsRows = needsKey = true;
-              return `(array_agg(${cursor()} ORDER BY ${a}._n) ${inPage()})[1]`;
+              return `coalesce('"' || (array_agg(${cursor()} ORDER BY ${a}._n) ${inPage()})[1] || '"', 'null')`;
             case 'endCursor':
               needsRows = needsKey = true;
-              return `(array_agg(${cursor()} ORDER BY ${a}._n DESC) ${inPage()})[1]`;
+              return `coalesce('"' || (array_agg(${cursor()} ORDER BY ${a}._n DESC) ${inPage()})[1] || '"', 'null')`;
           }
         });
       case 'edges': {
@@ -203,16 +214,16 @@ function connectionSql<N>(level: Level<N>, connection: readonly Entry<Connection
           if (e.kind === 'const') return constSql(e);
           if (e.kind === 'cursor') {
             needsKey = true;
-            return cursor();
+            return `'"' || ${cursor()} || '"'`;
           }
           for (const c of level.columns(e.entries)) columns.add(c);
           return level.node(e.entries);
         });
-        return `coalesce(json_agg(${edge} ORDER BY ${a}._n) ${inPage()}, '[]'::json)`;
+        return array(edge, `${a}._n`, ` ${inPage()}`);
       }
     }
   });
-  if (!needsRows) return `(SELECT ${sql})`;
+  if (!needsRows) return sql;
   if (needsKey) columns.add(`${page.sortKey} AS _k`);
   const where = [...level.extraWhere, ...level.page(params).where];
   return `(SELECT ${sql} FROM (
@@ -231,7 +242,7 @@ function resourceConnectionSql(query: ResourceQuery, connection: readonly Entry<
       extraWhere: [],
       count: () => {
         const where = resourceFilterSql(query.filter, params);
-        return `(SELECT count(*)::int FROM processing_resource r${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
+        return `(SELECT count(*) FROM processing_resource r${where.length ? ` WHERE ${where.join(' AND ')}` : ''})::text`;
       },
       node: (entries) => resourceObject(entries, params),
       columns: resourceColumns,
@@ -252,7 +263,7 @@ function instanceConnectionSql(query: InstanceQuery, connection: readonly Entry<
       extraWhere: ['i.resource_id = r.id'],
       count: () => {
         const where = ['i.resource_id = r.id', ...instanceFilterSql(query.filter, params)];
-        return `(SELECT count(*)::int FROM processing_instance i WHERE ${where.join(' AND ')})`;
+        return `(SELECT count(*) FROM processing_instance i WHERE ${where.join(' AND ')})::text`;
       },
       node: (entries) => instanceObject(entries, params),
       columns: instanceColumns,
@@ -265,7 +276,7 @@ function instanceConnectionSql(query: InstanceQuery, connection: readonly Entry<
 // ------------------------------------------------------------------ resources
 
 interface ScalarSql {
-  /** The JSON value, reading the row `r` / `i`. */
+  /** The SQL value (made JSON by `to_json`), reading the row `r` / `i`. */
   sql: string;
   /** The columns it reads (what the page subquery must select). */
   columns: string[];
@@ -287,7 +298,7 @@ const RESOURCE_SCALARS: Record<string, ScalarSql> = {
   pullCount: { sql: 'r.pull_count', columns: ['r.pull_count'] },
   lastUpdated: { sql: isoDate('r.upstream_last_updated'), columns: ['r.upstream_last_updated'] },
   lastSyncedAt: { sql: isoDate('(SELECT t.last_synced_at FROM tracked_image t WHERE t.name = r.name)'), columns: ['r.name'] },
-  editedFields: { sql: 'to_json(ARRAY(SELECT jsonb_object_keys(r.overridden) ORDER BY 1))', columns: ['r.overridden'] },
+  editedFields: { sql: 'ARRAY(SELECT jsonb_object_keys(r.overridden) ORDER BY 1)', columns: ['r.overridden'] },
   createdAt: { sql: isoDate('r.created_at'), columns: ['r.created_at'] },
   updatedAt: { sql: isoDate('r.updated_at'), columns: ['r.updated_at'] },
 };
@@ -316,10 +327,10 @@ function resourceObject(entries: readonly Entry<ResourceValue>[], params: Params
       case 'const':
         return constSql(v);
       case 'scalar':
-        return RESOURCE_SCALARS[v.field].sql;
+        return jv(RESOURCE_SCALARS[v.field].sql);
       case 'owners': {
-        const owner = object(v.entries, (o) => (o.kind === 'const' ? constSql(o) : `o.v->>${literal(o.field)}`));
-        return `(SELECT coalesce(json_agg(${owner} ORDER BY o.n), '[]'::json) FROM jsonb_array_elements(r.owners) WITH ORDINALITY o(v, n))`;
+        const owner = object(v.entries, (o) => (o.kind === 'const' ? constSql(o) : jv(`o.v->>${literal(o.field)}`)));
+        return `(SELECT ${array(owner, 'o.n')} FROM jsonb_array_elements(r.owners) WITH ORDINALITY o(v, n))`;
       }
       case 'instances':
         return instanceConnectionSql(v.query, v.connection, params);
@@ -339,19 +350,13 @@ const INSTANCE_SCALARS: Record<string, ScalarSql> = {
   lastUpdated: { sql: isoDate('i.upstream_last_updated'), columns: ['i.upstream_last_updated'] },
   lastPushed: { sql: isoDate('i.tag_last_pushed'), columns: ['i.tag_last_pushed'] },
   tagStatus: { sql: 'i.tag_status', columns: ['i.tag_status'] },
-  editedFields: { sql: 'to_json(ARRAY(SELECT jsonb_object_keys(i.overridden) ORDER BY 1))', columns: ['i.overridden'] },
+  editedFields: { sql: 'ARRAY(SELECT jsonb_object_keys(i.overridden) ORDER BY 1)', columns: ['i.overridden'] },
   createdAt: { sql: isoDate('i.created_at'), columns: ['i.created_at'] },
   updatedAt: { sql: isoDate('i.updated_at'), columns: ['i.updated_at'] },
 };
 
 const ORIGIN_SQL = { type: 'i.origin_type', ref: 'i.origin_ref', license: 'i.origin_license', verified: 'i.origin_verified' } as const;
-const CONTAINER_SQL = {
-  image: 'i.access_image',
-  command: 'to_json(i.access_command)',
-  args: 'to_json(i.access_args)',
-  volumes: 'to_json(i.access_volumes)',
-} as const;
-const CONTAINER_COLUMNS = { image: 'i.access_image', command: 'i.access_command', args: 'i.access_args', volumes: 'i.access_volumes' } as const;
+const CONTAINER_SQL = { image: 'i.access_image', command: 'i.access_command', args: 'i.access_args', volumes: 'i.access_volumes' } as const;
 
 function instanceColumns(entries: readonly Entry<InstanceValue>[]): Set<string> {
   const out = new Set<string>();
@@ -367,7 +372,7 @@ function instanceColumns(entries: readonly Entry<InstanceValue>[]): Set<string> 
         for (const c of v.entries) {
           if (c.value.kind !== 'container') continue;
           for (const f of c.value.entries) {
-            if (f.value.kind === 'scalar') out.add(CONTAINER_COLUMNS[f.value.field]);
+            if (f.value.kind === 'scalar') out.add(CONTAINER_SQL[f.value.field]);
             else if (f.value.kind === 'env') out.add('i.access_env');
           }
         }
@@ -389,29 +394,29 @@ function instanceObject(entries: readonly Entry<InstanceValue>[], params: Params
       case 'const':
         return constSql(v);
       case 'scalar':
-        return INSTANCE_SCALARS[v.field].sql;
+        return jv(INSTANCE_SCALARS[v.field].sql);
       case 'origin':
-        return object(v.entries, (o) => (o.kind === 'const' ? constSql(o) : ORIGIN_SQL[o.field]));
+        return object(v.entries, (o) => (o.kind === 'const' ? constSql(o) : jv(ORIGIN_SQL[o.field])));
       case 'access':
         return object(v.entries, (c) =>
           c.kind === 'const'
             ? constSql(c)
             : object(c.entries, (f) => {
                 if (f.kind === 'const') return constSql(f);
-                if (f.kind === 'scalar') return CONTAINER_SQL[f.field];
-                const env = object(f.entries, (e) => (e.kind === 'const' ? constSql(e) : e.field === 'name' ? 'e.key' : 'e.value'));
-                return `(SELECT coalesce(json_agg(${env} ORDER BY e.n), '[]'::json) FROM jsonb_each_text(i.access_env) WITH ORDINALITY e(key, value, n))`;
+                if (f.kind === 'scalar') return jv(CONTAINER_SQL[f.field]);
+                const env = object(f.entries, (e) => (e.kind === 'const' ? constSql(e) : jv(e.field === 'name' ? 'e.key' : 'e.value')));
+                return `(SELECT ${array(env, 'e.n')} FROM jsonb_each_text(i.access_env) WITH ORDINALITY e(key, value, n))`;
               }),
         );
       case 'platforms': {
         const platform = object(v.entries, (p) => {
           if (p.kind === 'const') return constSql(p);
-          return p.field === 'size' ? `p.v->'size'` : `p.v->>${literal(p.field)}`;
+          return p.field === 'size' ? `coalesce((p.v->'size')::text, 'null')` : jv(`p.v->>${literal(p.field)}`);
         });
-        return `(SELECT coalesce(json_agg(${platform} ORDER BY p.n), '[]'::json) FROM jsonb_array_elements(i.platforms) WITH ORDINALITY p(v, n))`;
+        return `(SELECT ${array(platform, 'p.n')} FROM jsonb_array_elements(i.platforms) WITH ORDINALITY p(v, n))`;
       }
       case 'resource':
-        return `(SELECT ${resourceObject(v.entries, params)} FROM processing_resource r WHERE r.id = i.resource_id)`;
+        return `coalesce((SELECT ${resourceObject(v.entries, params)} FROM processing_resource r WHERE r.id = i.resource_id), 'null')`;
     }
   });
 }

@@ -103,9 +103,13 @@ function jv(expr: string): string {
   return `coalesce(to_json(${expr})::text, 'null')`;
 }
 
-/** A JSON array of `elem` over the rows of an aggregate, `[]` when none. */
-function array(elem: string, order: string, filter = ''): string {
-  return `coalesce('[' || string_agg(${elem}, ',' ORDER BY ${order})${filter} || ']', '[]')`;
+/**
+ * A JSON array of `elem` over the rows of an aggregate, `[]` when none; in `order`, or in
+ * the order of a set-returning function's output when no order is given (a lone function
+ * scan feeds the aggregate its rows as the function returns them).
+ */
+function array(elem: string, order?: string, filter = ''): string {
+  return `coalesce('[' || string_agg(${elem}, ','${order ? ` ORDER BY ${order}` : ''})${filter} || ']', '[]')`;
 }
 
 /** A SQL string literal (standard_conforming_strings is on by default since PostgreSQL 9.1). */
@@ -330,7 +334,7 @@ function resourceObject(entries: readonly Entry<ResourceValue>[], params: Params
         return jv(RESOURCE_SCALARS[v.field].sql);
       case 'owners': {
         const owner = object(v.entries, (o) => (o.kind === 'const' ? constSql(o) : jv(`o.v->>${literal(o.field)}`)));
-        return `(SELECT ${array(owner, 'o.n')} FROM jsonb_array_elements(r.owners) WITH ORDINALITY o(v, n))`;
+        return `(SELECT ${array(owner)} FROM jsonb_array_elements(r.owners) o(v))`;
       }
       case 'instances':
         return instanceConnectionSql(v.query, v.connection, params);
@@ -405,7 +409,7 @@ function instanceObject(entries: readonly Entry<InstanceValue>[], params: Params
                 if (f.kind === 'const') return constSql(f);
                 if (f.kind === 'scalar') return jv(CONTAINER_SQL[f.field]);
                 const env = object(f.entries, (e) => (e.kind === 'const' ? constSql(e) : jv(e.field === 'name' ? 'e.key' : 'e.value')));
-                return `(SELECT ${array(env, 'e.n')} FROM jsonb_each_text(i.access_env) WITH ORDINALITY e(key, value, n))`;
+                return `(SELECT ${array(env)} FROM jsonb_each_text(i.access_env) e(key, value))`;
               }),
         );
       case 'platforms': {
@@ -413,7 +417,7 @@ function instanceObject(entries: readonly Entry<InstanceValue>[], params: Params
           if (p.kind === 'const') return constSql(p);
           return p.field === 'size' ? `coalesce((p.v->'size')::text, 'null')` : jv(`p.v->>${literal(p.field)}`);
         });
-        return `(SELECT ${array(platform, 'p.n')} FROM jsonb_array_elements(i.platforms) WITH ORDINALITY p(v, n))`;
+        return `(SELECT ${array(platform)} FROM jsonb_array_elements(i.platforms) p(v))`;
       }
       case 'resource':
         return `coalesce((SELECT ${resourceObject(v.entries, params)} FROM processing_resource r WHERE r.id = i.resource_id), 'null')`;

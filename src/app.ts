@@ -18,6 +18,7 @@ import { ScrapeRunService } from './scraping/runs/scrape-run.service';
 import { resolveAdminToken } from './auth/admin-token';
 import { buildAppSchema } from './graphql/schema';
 import { createApollo } from './graphql/apollo';
+import { CompiledReads } from './graphql/compiled/fast-path';
 import { createContext, GraphQLContext } from './graphql/context';
 import type { Services } from './graphql/services';
 import { RunningHttpServer, startHttpServer } from './http/server';
@@ -36,6 +37,8 @@ export interface App {
   engine: ScrapeEngine;
   /** Absent when started with `http: false`. */
   http?: RunningHttpServer;
+  /** The compiled read path, unless GRAPHQL_COMPILED_READS=false or started without HTTP. */
+  compiledReads?: CompiledReads;
   /** Base URL of the HTTP server, e.g. `http://localhost:4000`; empty without one. */
   url: string;
   close(): Promise<void>;
@@ -194,6 +197,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const apollo: ApolloServer<GraphQLContext> = createApollo({ schema, logger, limits: config.graphql, plugins: [metrics.apolloPlugin()] });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
+    const compiledReads = config.graphql.compiledReads
+      ? new CompiledReads({ schema, limits: config.graphql, pool: db.pool, logger, observe: (e) => metrics.observeGraphql(e) })
+      : undefined;
 
     step('http', { port: config.port, host: config.host });
     await closeServer(portProbe);
@@ -207,6 +213,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxConcurrent: config.graphql.maxConcurrent,
         maxParseDepth: config.graphql.maxParseDepth,
         landingPage: config.graphql.landingPage,
+        compiledReads,
         metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization, signal }) =>
           createContext({
@@ -247,7 +254,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
     logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
 
-    return Object.assign(app, { http: server, url: server.url });
+    return Object.assign(app, { http: server, url: server.url, compiledReads });
   } catch (e) {
     await closeServer(portProbe);
     await runCleanup(cleanup, logger);

@@ -57,37 +57,90 @@ export interface InstanceQuery {
   fields?: ReadonlySet<string>;
 }
 
-const PEERLESS_SQL = `(i.creator_id = '' AND i.partnerships = '[]'::jsonb AND i.origin_ref <> '')`;
+export const PEERLESS_SQL = `(i.creator_id = '' AND i.partnerships = '[]'::jsonb AND i.origin_ref <> '')`;
+
+/**
+ * The SQL of one page of a connection, apart from what it selects: the resolvers' path
+ * ({@link CatalogService}) and the compiled read path (src/catalog/read-compiler.ts) both
+ * build their pages from it, so arguments are checked and rows are chosen the same way.
+ */
+export interface PageSql {
+  /** Conditions, joined with AND (their parameters are already in the `Params`). */
+  where: string[];
+  /** The ORDER BY list, without the keyword. */
+  orderBy: string;
+  /** The sort key as text (what a cursor holds). */
+  sortKey: string;
+  /** The ordering a cursor names, e.g. `resources:NAME:ASC`. */
+  ordering: string;
+  /** Whether a (non-empty) `after` cursor was given. */
+  hasPreviousPage: boolean;
+}
+
+/** Filter, cursor and order of a page of resources; a bad argument is a BAD_USER_INPUT. */
+export function resourcePageSql(q: Omit<ResourceQuery, 'first' | 'fields'>, params: Params): PageSql {
+  const order = q.orderBy ?? { field: ResourceOrderField.NAME, direction: OrderDirection.ASC };
+  const sort = RESOURCE_SORT[order.field];
+  const ordering = `resources:${order.field}:${order.direction}`;
+  const where = resourceFilterSql(q.filter, params);
+  if (q.after) where.push(keysetSql(sort, order.direction, 'r.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
+  const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+  return { where, orderBy: `${sort.expr} ${dir}, r.id ${dir}`, sortKey: sortKeyText(sort.expr, sort.type), ordering, hasPreviousPage: Boolean(q.after) };
+}
+
+/** Filter, cursor and order of a page of instances (of a parent the caller names). */
+export function instancePageSql(q: Omit<InstanceQuery, 'first' | 'fields'>, params: Params): PageSql {
+  const order = q.orderBy ?? { field: InstanceOrderField.LAST_UPDATED, direction: OrderDirection.DESC };
+  const sort = INSTANCE_SORT[order.field];
+  const ordering = `instances:${order.field}:${order.direction}`;
+  const where = instanceFilterSql(q.filter, params);
+  if (q.after) where.push(keysetSql(sort, order.direction, 'i.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
+  const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+  return { where, orderBy: `${sort.expr} ${dir}, i.id ${dir}`, sortKey: sortKeyText(sort.expr, sort.type), ordering, hasPreviousPage: Boolean(q.after) };
+}
+
+/**
+ * The condition that finds `resource(id:, name:)`; null when no row can match (an id that is
+ * no UUID). Exactly one of the two must be given; a bad name is a BAD_USER_INPUT.
+ */
+export function resourceLookupSql(id: string | null | undefined, name: string | null | undefined, params: Params): string | null {
+  if ((id == null) === (name == null)) throw new BadUserInputError('Give exactly one of `id` and `name`.');
+  if (id != null) return UUID_RE.test(id) ? `r.id = ${params.p(id)}::uuid` : null;
+  return `r.name = ${params.p(imageNameArg('name', name!))}`;
+}
+
+/** The condition that finds `instance(id:, ref:)`; null when no row can match. */
+export function instanceLookupSql(id: string | null | undefined, ref: string | null | undefined, params: Params): string | null {
+  if ((id == null) === (ref == null)) throw new BadUserInputError('Give exactly one of `id` and `ref`.');
+  if (id != null) return UUID_RE.test(id) ? `i.id = ${params.p(id)}::uuid` : null;
+  return `i.origin_ref = ${params.p(normalizeRef(ref!))}`;
+}
 
 /**
  * Reads of the catalog. Every connection level is one SQL statement: the resources page is
  * one, the instances of all resources on a page are one more (a LATERAL join per parent),
- * and `totalCount` costs a count only when it is asked for.
+ * and `totalCount` costs a count only when it is asked for. (Operations the compiled read
+ * path covers get their whole answer from one statement instead: src/graphql/compiled/.)
  */
 export class CatalogService {
   constructor(private readonly db: Db) {}
 
   async listResources(q: ResourceQuery): Promise<Page<ProcessingResource>> {
-    const order = q.orderBy ?? { field: ResourceOrderField.NAME, direction: OrderDirection.ASC };
-    const sort = RESOURCE_SORT[order.field];
-    const ordering = `resources:${order.field}:${order.direction}`;
     const params = new Params();
-    const where = this.resourceFilterSql(q.filter, params);
-    if (q.after) where.push(keysetSql(sort, order.direction, 'r.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
-    const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+    const page = resourcePageSql(q, params);
     const sql = `
-      SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, ${sortKeyText(sort.expr, sort.type)} AS "_sortKey"
+      SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, ${page.sortKey} AS "_sortKey"
       FROM processing_resource r
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${sort.expr} ${dir}, r.id ${dir}
+      ${page.where.length ? `WHERE ${page.where.join(' AND ')}` : ''}
+      ORDER BY ${page.orderBy}
       LIMIT ${params.p(q.first + 1)}`;
     const rows = await this.db.query<{ id: string; _sortKey: string | null }>(sql, params.values);
-    return toPage(rows, q.first, ordering, q.after, toResource, () => this.countResources(q.filter));
+    return toPage(rows, q.first, page.ordering, q.after, toResource, () => this.countResources(q.filter));
   }
 
   async countResources(filter?: ResourceFilter | null): Promise<number> {
     const params = new Params();
-    const where = this.resourceFilterSql(filter, params);
+    const where = resourceFilterSql(filter, params);
     const [row] = await this.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM processing_resource r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
       params.values,
@@ -122,43 +175,40 @@ export class CatalogService {
 
   /** Looks a resource up by id or by image name (either form); exactly one must be given. */
   async findResource(id: string | null | undefined, name: string | null | undefined, fields?: ReadonlySet<string>) {
-    if ((id == null) === (name == null)) throw new BadUserInputError('Give exactly one of `id` and `name`.');
-    if (id != null) return this.resourceById(id, fields);
-    const canonical = imageNameArg('name', name!);
-    return (await this.resourcesByNames([canonical], fields))[0] ?? null;
+    const params = new Params();
+    const where = resourceLookupSql(id, name, params);
+    if (where === null) return null;
+    const [row] = await this.db.query<Record<string, unknown>>(
+      `SELECT ${columnsFor(RESOURCE_COLUMNS, fields)} FROM processing_resource r WHERE ${where}`,
+      params.values,
+    );
+    return row ? toResource(row) : null;
   }
 
   async findInstance(id: string | null | undefined, ref: string | null | undefined, fields?: ReadonlySet<string>) {
-    if ((id == null) === (ref == null)) throw new BadUserInputError('Give exactly one of `id` and `ref`.');
-    const cols = columnsFor(INSTANCE_COLUMNS, fields);
-    if (id != null) {
-      if (!UUID_RE.test(id)) return null;
-      const [row] = await this.db.query<InstanceRow>(`SELECT ${cols} FROM processing_instance i WHERE i.id = $1`, [id]);
-      return row ? toInstance(row) : null;
-    }
-    const [row] = await this.db.query<InstanceRow>(`SELECT ${cols} FROM processing_instance i WHERE i.origin_ref = $1`, [
-      normalizeRef(ref!),
-    ]);
+    const params = new Params();
+    const where = instanceLookupSql(id, ref, params);
+    if (where === null) return null;
+    const [row] = await this.db.query<InstanceRow>(
+      `SELECT ${columnsFor(INSTANCE_COLUMNS, fields)} FROM processing_instance i WHERE ${where}`,
+      params.values,
+    );
     return row ? toInstance(row) : null;
   }
 
   /** One page of instances for each resource id, in one statement. */
   async instancesOf(resourceIds: readonly string[], q: InstanceQuery): Promise<Page<ProcessingInstance>[]> {
-    const order = q.orderBy ?? { field: InstanceOrderField.LAST_UPDATED, direction: OrderDirection.DESC };
-    const sort = INSTANCE_SORT[order.field];
-    const ordering = `instances:${order.field}:${order.direction}`;
     const params = new Params();
     const ids = params.p(resourceIds);
-    const where = ['i.resource_id = p.rid', ...this.instanceFilterSql(q.filter, params)];
-    if (q.after) where.push(keysetSql(sort, order.direction, 'i.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
-    const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+    const page = instancePageSql(q, params);
+    const where = ['i.resource_id = p.rid', ...page.where];
     const sql = `
       SELECT l.* FROM unnest(${ids}::uuid[]) AS p(rid)
       CROSS JOIN LATERAL (
-        SELECT ${columnsFor(INSTANCE_COLUMNS, q.fields)}, p.rid AS "_parent", ${sortKeyText(sort.expr, sort.type)} AS "_sortKey"
+        SELECT ${columnsFor(INSTANCE_COLUMNS, q.fields)}, p.rid AS "_parent", ${page.sortKey} AS "_sortKey"
         FROM processing_instance i
         WHERE ${where.join(' AND ')}
-        ORDER BY ${sort.expr} ${dir}, i.id ${dir}
+        ORDER BY ${page.orderBy}
         LIMIT ${params.p(q.first + 1)}
       ) l`;
     const rows = await this.db.query<InstanceRow & { _parent: string; _sortKey: string | null }>(sql, params.values);
@@ -169,7 +219,7 @@ export class CatalogService {
       list.push(row);
     }
     return resourceIds.map((rid) =>
-      toPage(byParent.get(rid) ?? [], q.first, ordering, q.after, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
+      toPage(byParent.get(rid) ?? [], q.first, page.ordering, q.after, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
     );
   }
 
@@ -177,7 +227,7 @@ export class CatalogService {
   async countInstancesOf(resourceIds: readonly string[], filter?: InstanceFilter | null): Promise<number[]> {
     const params = new Params();
     const ids = params.p(resourceIds);
-    const where = [`i.resource_id = ANY(${ids}::uuid[])`, ...this.instanceFilterSql(filter, params)];
+    const where = [`i.resource_id = ANY(${ids}::uuid[])`, ...instanceFilterSql(filter, params)];
     const rows = await this.db.query<{ rid: string; n: number }>(
       `SELECT i.resource_id AS rid, count(*)::int AS n FROM processing_instance i WHERE ${where.join(' AND ')} GROUP BY 1`,
       params.values,
@@ -185,43 +235,45 @@ export class CatalogService {
     const counts = new Map(rows.map((r) => [r.rid, r.n]));
     return resourceIds.map((id) => counts.get(id) ?? 0);
   }
+}
 
-  private resourceFilterSql(filter: ResourceFilter | null | undefined, params: Params): string[] {
-    const where: string[] = [];
-    if (!filter) return where;
-    if (filter.search != null && filter.search !== '') {
-      const p = params.p(likeContains(filter.search));
-      where.push(`(r.name ILIKE ${p} OR r.short_description ILIKE ${p})`);
-    }
-    if (filter.names != null) {
-      const names = filter.names.map((n, i) => imageNameArg(`filter.names[${i}]`, n));
-      where.push(`r.name = ANY(${params.p(names)}::text[])`);
-    }
-    if (filter.isDraft != null) where.push(`r.is_draft = ${params.p(filter.isDraft)}`);
-    if (filter.architecture != null) {
-      where.push(
-        `EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND i.platforms @> ${params.p(
-          JSON.stringify([{ architecture: filter.architecture }]),
-        )}::jsonb)`,
-      );
-    }
-    if (filter.peerless != null) {
-      where.push(`${filter.peerless ? '' : 'NOT '}EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND ${PEERLESS_SQL})`);
-    }
-    return where;
+/** Conditions of a resource filter (alias `r`). */
+export function resourceFilterSql(filter: ResourceFilter | null | undefined, params: Params): string[] {
+  const where: string[] = [];
+  if (!filter) return where;
+  if (filter.search != null && filter.search !== '') {
+    const p = params.p(likeContains(filter.search));
+    where.push(`(r.name ILIKE ${p} OR r.short_description ILIKE ${p})`);
   }
+  if (filter.names != null) {
+    const names = filter.names.map((n, i) => imageNameArg(`filter.names[${i}]`, n));
+    where.push(`r.name = ANY(${params.p(names)}::text[])`);
+  }
+  if (filter.isDraft != null) where.push(`r.is_draft = ${params.p(filter.isDraft)}`);
+  if (filter.architecture != null) {
+    where.push(
+      `EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND i.platforms @> ${params.p(
+        JSON.stringify([{ architecture: filter.architecture }]),
+      )}::jsonb)`,
+    );
+  }
+  if (filter.peerless != null) {
+    where.push(`${filter.peerless ? '' : 'NOT '}EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND ${PEERLESS_SQL})`);
+  }
+  return where;
+}
 
-  private instanceFilterSql(filter: InstanceFilter | null | undefined, params: Params): string[] {
-    const where: string[] = [];
-    if (!filter) return where;
-    if (filter.search != null && filter.search !== '') where.push(`i.name ILIKE ${params.p(likeContains(filter.search))}`);
-    if (filter.names != null) where.push(`i.name = ANY(${params.p(filter.names)}::text[])`);
-    if (filter.architecture != null) {
-      where.push(`i.platforms @> ${params.p(JSON.stringify([{ architecture: filter.architecture }]))}::jsonb`);
-    }
-    if (filter.peerless != null) where.push(filter.peerless ? PEERLESS_SQL : `NOT ${PEERLESS_SQL}`);
-    return where;
+/** Conditions of an instance filter (alias `i`). */
+export function instanceFilterSql(filter: InstanceFilter | null | undefined, params: Params): string[] {
+  const where: string[] = [];
+  if (!filter) return where;
+  if (filter.search != null && filter.search !== '') where.push(`i.name ILIKE ${params.p(likeContains(filter.search))}`);
+  if (filter.names != null) where.push(`i.name = ANY(${params.p(filter.names)}::text[])`);
+  if (filter.architecture != null) {
+    where.push(`i.platforms @> ${params.p(JSON.stringify([{ architecture: filter.architecture }]))}::jsonb`);
   }
+  if (filter.peerless != null) where.push(filter.peerless ? PEERLESS_SQL : `NOT ${PEERLESS_SQL}`);
+  return where;
 }
 
 function keysetSql(sort: SortSpec, direction: OrderDirection, idExpr: string, keyset: Keyset, params: Params): string {

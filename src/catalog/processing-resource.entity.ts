@@ -10,6 +10,7 @@ import type { ProcessingInstanceEntity } from './processing-instance.entity';
 @Index('ix_processing_resource_updated_at', ['updatedAt', 'id'])
 @Index('ix_processing_resource_created_at', ['createdAt', 'id'])
 @Index('ix_processing_resource_pull_count', ['pullCount', 'id'])
+@Index('ix_processing_resource_name_id', ['name', 'id'])
 export class ProcessingResourceEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'pk_processing_resource' })
   id: string;

@@ -100,6 +100,8 @@ export interface GraphQLLimits {
   landingPage: boolean;
   /** Whether the Sandbox page (in the browser) may send usage telemetry to Apollo. */
   sandboxTelemetry: boolean;
+  /** GRAPHQL_COMPILED_READS: catalog queries answered by one compiled statement (false: always through the resolvers). */
+  compiledReads: boolean;
 }
 
 export interface Config {
@@ -318,6 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
       introspection: bool('GRAPHQL_INTROSPECTION', !production),
       landingPage: bool('GRAPHQL_SANDBOX', !production),
       sandboxTelemetry: bool('GRAPHQL_SANDBOX_TELEMETRY', false),
+      compiledReads: bool('GRAPHQL_COMPILED_READS', true),
     },
   };
 

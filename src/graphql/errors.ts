@@ -16,11 +16,9 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** An abuse limit (depth, cost, aliases, batch size, body size) refused the request. */
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
-  /** The database cannot answer right now (down, restarting, stalled): retry after `Retry-After`. HTTP 503. */
+  /** The server is overloaded, or the database cannot answer right now (down, restarting, stalled): retry after `Retry-After`. HTTP 503. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
-  /** The server is overloaded or a dependency is down: retry later (HTTP 503, Retry-After). */
-  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
 }
 
 /** A field of an input that was refused, and why. */

@@ -33,6 +33,8 @@ export interface HttpServerOptions {
   maxConcurrent?: number;
   /** Bracket nesting a GraphQL source may reach (GRAPHQL_MAX_PARSE_DEPTH): refused before Apollo parses it. */
   maxParseDepth?: number;
+  /** The compiled read path (src/graphql/compiled/): answers the catalog queries it covers before Apollo. */
+  compiledReads?: { answer(body: unknown, headers: http.IncomingHttpHeaders, res: http.ServerResponse): Promise<boolean> };
 }
 
 export interface RunningHttpServer {
@@ -167,6 +169,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
       }
     }
     refuseDeepSources(req.method, body, req.url ?? '/');
+    if (req.method === 'POST' && opts.compiledReads && body !== null && typeof body === 'object' && (await opts.compiledReads.answer(body, req.headers, res))) return;
     // Aborted when the client disconnects before the answer, or when the server shuts down.
     const aborter = new AbortController();
     const onClose = () => {

@@ -134,6 +134,7 @@ describe('migrations on an empty database', () => {
     expectIndex('ix_processing_resource_updated_at', 'processing_resource', /btree \(updated_at, id\)/);
     expectIndex('ix_processing_resource_created_at', 'processing_resource', /btree \(created_at, id\)/);
     expectIndex('ix_processing_resource_pull_count', 'processing_resource', /btree \(pull_count, id\)/);
+    expectIndex('ix_processing_resource_name_id', 'processing_resource', /btree \(name, id\)/);
     expectIndex('ix_processing_instance_resource_last_updated', 'processing_instance', /btree \(resource_id, COALESCE\(upstream_last_updated, '-infinity'.*\) DESC, id DESC\)/);
     expectIndex('ix_processing_instance_platforms', 'processing_instance', /USING gin \(platforms jsonb_path_ops\)/);
     expectIndex('ix_scrape_run_created_at', 'scrape_run', /btree \(created_at DESC, id DESC\)/);

@@ -84,7 +84,8 @@ describe('abuse limits (default settings)', () => {
   test('the statement counter sees the SQL of an accepted operation', async () => {
     const { result, statements } = await counted(() => app.gql('{ resources { totalCount edges { node { name } } } }'));
     passed(result);
-    assert.ok(statements >= 2, `counted ${statements} statements`);
+    // One on the compiled read path (src/graphql/compiled/), more through the resolvers.
+    assert.ok(statements >= 1, `counted ${statements} statements`);
   });
 
   test('depth: 10 levels pass, 11 are refused before any SQL', async () => {

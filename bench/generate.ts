@@ -29,6 +29,9 @@ export interface CatalogScale {
   seed: number;
 }
 
+/** Bumped whenever the generated rows change, so that a kept benchmark database is regenerated. */
+export const GENERATOR_VERSION = 2;
+
 /** The official image that has `bigResourceInstances` tags. */
 export const BIG_RESOURCE = 'postgres';
 
@@ -258,14 +261,19 @@ export function planResources(scale: CatalogScale): PlannedResource[] {
 }
 
 function* resourceRows(scale: CatalogScale, plan: PlannedResource[], rng: Rng): Generator<string> {
-  const pool = paragraphPool(rng, 400).map((p) => esc(p + '\n\n'));
+  const pool = paragraphPool(rng, 400).map((p) => ({ text: esc(p + '\n\n'), length: p.length + 2 }));
   const [minBytes, maxBytes] = scale.descriptionBytes;
   for (const r of plan) {
     const hasLogo = rng.chance(0.7);
     const logo = hasLogo ? `https://raw.githubusercontent.com/${r.namespace}/${r.repository}/main/docs/logo.png` : null;
     const target = rng.int(minBytes, maxBytes);
-    let description = esc(`# ${r.name}\n\n${hasLogo ? `![logo](${logo})\n\n` : ''}`);
-    while (description.length < target) description += pool[rng.int(0, pool.length - 1)];
+    const head = `# ${r.name}\n\n${hasLogo ? `![logo](${logo})\n\n` : ''}`;
+    let description = esc(head);
+    for (let length = head.length; length < target; ) {
+      const p = pool[rng.int(0, pool.length - 1)];
+      description += p.text;
+      length += p.length;
+    }
     const short = `${rng.pick(ADJECTIVES)} ${r.repository.replace(/-/g, ' ')} ${rng.pick(TECH)} image for ${pseudoWord(rng)} ${rng.pick(TECH)}`.slice(0, 100);
     const created = NOW - rng.int(1, 365) * DAY - rng.int(0, DAY);
     const updated = Math.min(NOW, created + rng.int(0, 30) * DAY);

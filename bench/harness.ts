@@ -9,7 +9,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { CatalogScale, generateCatalog } from './generate';
+import { CatalogScale, generateCatalog, GENERATOR_VERSION } from './generate';
+import { endCursorOf, pageBody, ServerKind } from './queries';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BENCH_DIR = path.join(ROOT, 'bench');
@@ -78,7 +79,7 @@ export function databaseUrl(name: string): string {
  * BENCH_REGENERATE=1.
  */
 export async function catalogDatabase(name: string, scale: CatalogScale): Promise<string> {
-  const tag = `catalog-sync-bench v1 ${JSON.stringify(scale)}`;
+  const tag = `catalog-sync-bench v${GENERATOR_VERSION} ${JSON.stringify(scale)}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
@@ -296,6 +297,17 @@ export async function startServer(kind: string, dbUrl: string, readyBody: Record
       clearTimeout(t);
     },
   };
+}
+
+/** The cursor after the first `count` resources, by walking the server's own API in pages of ≤ 100. */
+export async function cursorAfter(server: Server, count: number): Promise<string> {
+  let after: string | null = null;
+  for (let done = 0; done < count; ) {
+    const first = Math.min(100, count - done);
+    after = endCursorOf(server.kind as ServerKind, await post(server.url, pageBody(server.kind as ServerKind, first, after)));
+    done += first;
+  }
+  return after!;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { SCALES, CatalogScale } from './generate';
 import {
   catalogDatabase,
+  cursorAfter,
   dropDatabase,
   ensureBenchTools,
   LoadGenerator,
@@ -27,21 +28,10 @@ import {
   writeJson,
 } from './harness';
 import pg from 'pg';
-import { body, endCursorOf, normalize, pageBody, POSTGRAPHILE_SQL, QueryArgs, QueryName, READY, ServerKind } from './queries';
+import { body, normalize, POSTGRAPHILE_SQL, QueryArgs, QueryName, READY, ServerKind } from './queries';
 
 const scale: CatalogScale = { ...SCALES.S, resources: Number(process.env.BENCH_RESOURCES || (QUICK ? 2000 : SCALES.S.resources)) };
 const DB = 'catalog_bench_s';
-
-/** The cursor after the first `count` resources, by walking the server's own API in pages of ≤ 100. */
-export async function cursorAfter(server: Server, count: number): Promise<string> {
-  let after: string | null = null;
-  for (let done = 0; done < count; ) {
-    const first = Math.min(100, count - done);
-    after = endCursorOf(server.kind as ServerKind, await post(server.url, pageBody(server.kind as ServerKind, first, after)));
-    done += first;
-  }
-  return after!;
-}
 
 interface Cell {
   query: QueryName;

@@ -327,10 +327,15 @@ export interface LoadResult {
   bytes: number;
 }
 
+export interface WindowHooks {
+  open(): void;
+  close(): void;
+}
+
 export class LoadGenerator {
   private child: ChildProcess;
   private next = 1;
-  private waiting = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();
+  private waiting = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void; hooks?: WindowHooks }>();
   private ready: Promise<void>;
 
   constructor() {
@@ -341,6 +346,8 @@ export class LoadGenerator {
         if (m.ready) return resolve();
         const w = this.waiting.get(m.id);
         if (!w) return;
+        if (m.window === 'open') return w.hooks?.open();
+        if (m.window === 'close') return w.hooks?.close();
         this.waiting.delete(m.id);
         if (m.error) w.reject(new Error(m.error));
         else w.resolve(m.result);
@@ -353,37 +360,63 @@ export class LoadGenerator {
     return this.child.pid!;
   }
 
-  async run(url: string, body: string, connections: number, seconds: number): Promise<LoadResult> {
+  /** One autocannon run: `warmup` s not counted, then `seconds` s measured; `hooks` hear the window open and close. */
+  async run(url: string, body: string, connections: number, warmup: number, seconds: number, hooks?: WindowHooks): Promise<LoadResult> {
     await this.ready;
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.child.send({ id, url, body, connections, seconds });
+      this.waiting.set(id, { resolve, reject, hooks });
+      this.child.send({ id, url, body, connections, warmup, seconds });
     });
   }
 
   close(): void {
-    this.child.send('exit');
+    if (this.child.connected) this.child.send('exit');
   }
 }
 
-/** One measured window: warm-up, then `seconds` of load, with the server's and PostgreSQL's CPU over the window. */
-export async function measure(
-  load: LoadGenerator,
-  server: Server,
-  body: string,
-  connections: number,
-  pgCpu: (() => number) | null,
-): Promise<LoadResult & { cpuMsPerReq: number; pgCpuMsPerReq: number | null; rssMb: number; peakRssMb: number }> {
-  if (settings.warmup > 0) await load.run(server.url, body, connections, settings.warmup);
-  const cpu0 = cpuMs(server.pid);
-  const pg0 = pgCpu?.() ?? 0;
+/**
+ * Waits until a process is idle (under 2 % of a core over 300 ms, at most 60 s): requests a
+ * finished load run left in flight are served before the next measurement starts.
+ */
+export async function quiesce(pid: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = cpuMs(pid);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = cpuMs(pid);
+    if (now - last < 6) return;
+    last = now;
+  }
+}
+
+export type Measurement = LoadResult & { cpuMsPerReq: number; pgCpuMsPerReq: number | null; rssMb: number; peakRssMb: number };
+
+/**
+ * One measured window: one load run of warm-up + duration, counting the responses that
+ * complete in the window and the server's and PostgreSQL's CPU over the same window.
+ */
+export async function measure(load: LoadGenerator, server: Server, body: string, connections: number, pgCpu: (() => number) | null): Promise<Measurement> {
+  await quiesce(server.pid);
+  let cpu0 = 0;
+  let pg0 = 0;
+  let cpu = 0;
+  let pgUsed: number | null = null;
   let rssUnderLoad = 0;
-  const sampler = setInterval(() => (rssUnderLoad = Math.max(rssUnderLoad, rssMb(server.pid).rss)), 250);
-  const r = await load.run(server.url, body, connections, settings.duration);
-  clearInterval(sampler);
-  const cpu = cpuMs(server.pid) - cpu0;
-  const pgUsed = pgCpu ? pgCpu() - pg0 : null;
+  let sampler: NodeJS.Timeout | undefined;
+  const r = await load.run(server.url, body, connections, settings.warmup, settings.duration, {
+    open() {
+      cpu0 = cpuMs(server.pid);
+      pg0 = pgCpu?.() ?? 0;
+      sampler = setInterval(() => (rssUnderLoad = Math.max(rssUnderLoad, rssMb(server.pid).rss)), 250);
+    },
+    close() {
+      cpu = cpuMs(server.pid) - cpu0;
+      pgUsed = pgCpu ? pgCpu() - pg0 : null;
+      clearInterval(sampler);
+    },
+  });
+  await quiesce(server.pid); // what the run left in flight is served before anything else is measured
   if (r.non2xx || r.errors || r.timeouts) {
     throw new Error(`${server.kind}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts under load`);
   }
@@ -395,6 +428,15 @@ export async function measure(
     rssMb: Math.max(rssUnderLoad, rssMb(server.pid).rss),
     peakRssMb: rssMb(server.pid).peak,
   };
+}
+
+/** Runs `fn` (stops the servers) when the benchmark is interrupted, then exits. */
+export function onInterrupt(fn: () => Promise<void>): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      fn().finally(() => process.exit(130));
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { SCALES, CatalogScale } from './generate';
 import {
   catalogDatabase,
+  onInterrupt,
   cursorAfter,
   dropDatabase,
   ensureBenchTools,
@@ -55,6 +56,10 @@ async function main() {
   }
   const running: Server[] = [];
   const load = new LoadGenerator();
+  onInterrupt(async () => {
+    load.close();
+    for (const s of running) await s.stop();
+  });
   try {
     for (const kind of servers) running.push(await startServer(kind, url, READY));
     console.log(`servers: ${running.map((s) => `${s.kind} (pid ${s.pid})`).join(', ')}; load generator pid ${load.pid}`);
@@ -100,7 +105,7 @@ async function main() {
             if (!cells.has(key)) cells.set(key, { query: q, connections: c, server: s.kind as ServerKind, rounds: [] });
             cells.get(key)!.rounds.push(r);
             console.log(
-              `  round ${round + 1} ${q.padEnd(9)} c=${String(c).padEnd(3)} ${s.kind.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpuMsPerReq.toFixed(2)} ms/req`,
+              `  round ${round + 1} ${q.padEnd(9)} c=${String(c).padEnd(3)} ${s.kind.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  cpu ${r.cpuMsPerReq.toFixed(2)} ms/req`,
             );
           }
         }

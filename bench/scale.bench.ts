@@ -9,7 +9,7 @@
  * BENCH_SEARCH, BENCH_QUICK=1, BENCH_OUT.
  */
 import { CatalogScale, SCALES } from './generate';
-import { catalogDatabase, cursorAfter, dropDatabase, ensureBenchTools, LoadGenerator, machine, measure, postgresCpu, QUICK, settings, startServer, table, writeJson } from './harness';
+import { catalogDatabase, cursorAfter, onInterrupt, dropDatabase, ensureBenchTools, LoadGenerator, machine, measure, postgresCpu, QUICK, settings, startServer, table, writeJson } from './harness';
 import { body, READY } from './queries';
 
 const scale: CatalogScale = { ...SCALES.L, resources: Number(process.env.BENCH_SCALE_RESOURCES || (QUICK ? 20_000 : SCALES.L.resources)) };
@@ -27,6 +27,10 @@ async function main() {
   const pgCpu = await postgresCpu(url);
   const load = new LoadGenerator();
   const server = await startServer('catalog-sync', url, READY);
+  onInterrupt(async () => {
+    load.close();
+    await server.stop();
+  });
   try {
     let t = performance.now();
     const after = await cursorAfter(server, scale.resources - 50);
@@ -45,7 +49,7 @@ async function main() {
         t = performance.now();
         const r = await measure(load, server, b, c, pgCpu);
         results.push({ case: name, connections: c, ...r });
-        console.log(`  ${name.padEnd(26)} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  rss ${r.rssMb} MB`);
+        console.log(`  ${name.padEnd(26)} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  rss ${r.rssMb} MB`);
       }
     }
     const rows = results.map((r: any) => [

@@ -1,155 +1,192 @@
 /**
- * Read benchmark: the canonical catalog query over HTTP against 100,000 instances
- * (1,000 resources × 100 tags, synthetic rows inserted with SQL), compared with one
- * hand-written SQL statement that returns the same data as JSON (the floor any GraphQL
- * layer adds to). Closed-loop load with a fixed number of concurrent clients.
+ * Side-by-side read benchmark on catalog S (10,000 resources × 10 instances): catalog-sync
+ * (the built service, as `npm start` runs it), PostGraphile 4 over the same tables, and a
+ * raw `pg` server answering the same JSON from one SQL statement. Every server and the load
+ * generator (autocannon) run in their own processes; rounds alternate the servers, so a
+ * noisy neighbour hits all of them alike. See BENCHMARKS.md.
+ *
+ * Env: BENCH_ROUNDS, BENCH_WARMUP, BENCH_DURATION (s), BENCH_CONNECTIONS (16,64),
+ * BENCH_SERVERS, BENCH_QUERIES, BENCH_RESOURCES, BENCH_QUICK=1, BENCH_OUT (see BENCHMARKS.md).
  */
-import { Pool as HttpPool } from 'undici';
+import { isDeepStrictEqual } from 'node:util';
+import { SCALES, CatalogScale } from './generate';
+import {
+  catalogDatabase,
+  onInterrupt,
+  cursorAfter,
+  dropDatabase,
+  ensureBenchTools,
+  LoadGenerator,
+  machine,
+  measure,
+  post,
+  postgresCpu,
+  QUICK,
+  Server,
+  settings,
+  startServer,
+  table,
+  writeJson,
+} from './harness';
 import pg from 'pg';
-import { createTestDatabase, fmt, peakRssMb, startBenchApp } from './support';
+import { body, normalize, POSTGRAPHILE_SQL, QueryArgs, QueryName, READY, ServerKind } from './queries';
 
-const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1000);
-const TAGS = Number(process.env.BENCH_TAGS ?? 100);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const scale: CatalogScale = { ...SCALES.S, resources: Number(process.env.BENCH_RESOURCES || (QUICK ? 2000 : SCALES.S.resources)) };
+const DB = 'catalog_bench_s';
 
-const CANONICAL = `query Catalog($after: String) {
-  resources(first: 50, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { cursor node {
-      id name shortDescription logo pullCount starCount lastUpdated isDraft
-      instances(first: 10) { totalCount edges { node {
-        id name digest fullSize lastUpdated isPeerless
-        origin { ref verified } platforms { architecture os variant }
-      } } }
-    } }
-  }
-}`;
-
-const SEARCH = `{ resources(first: 20, filter: { search: "img1", architecture: "arm64" }, orderBy: { field: PULL_COUNT, direction: DESC }) {
-  totalCount edges { node { name pullCount instances(first: 5, filter: { architecture: "arm64" }) { edges { node { name } } } } } } }`;
-
-// The same data as CANONICAL, from one SQL statement.
-const RAW_SQL = `
-SELECT json_build_object('totalCount', (SELECT count(*) FROM processing_resource), 'edges', coalesce(json_agg(json_build_object(
-  'id', r.id, 'name', r.name, 'shortDescription', r.short_description, 'logo', r.logo, 'pullCount', r.pull_count,
-  'starCount', r.star_count, 'lastUpdated', r.upstream_last_updated, 'isDraft', r.is_draft,
-  'instances', json_build_object(
-    'totalCount', (SELECT count(*) FROM processing_instance c WHERE c.resource_id = r.id),
-    'edges', (SELECT coalesce(json_agg(json_build_object('id', i.id, 'name', i.name, 'digest', i.digest, 'fullSize', i.full_size,
-        'lastUpdated', i.upstream_last_updated, 'isPeerless', i.creator_id = '' AND i.partnerships = '[]'::jsonb AND i.origin_ref <> '',
-        'origin', json_build_object('ref', i.origin_ref, 'verified', i.origin_verified), 'platforms', i.platforms)), '[]')
-      FROM (SELECT * FROM processing_instance i WHERE i.resource_id = r.id
-            ORDER BY coalesce(i.upstream_last_updated, '-infinity'::timestamptz) DESC, i.id DESC LIMIT 10) i))
-  ) ORDER BY r.name), '[]')) AS page
-FROM (SELECT * FROM processing_resource ORDER BY name, id LIMIT 50) r`;
-
-async function seed(db: { query(sql: string, p?: unknown[]): Promise<any[]> }) {
-  await db.query(`
-    INSERT INTO processing_resource (id, name, namespace, repository, description, short_description, logo, owners,
-      is_draft, star_count, pull_count, upstream_last_updated, content_hash)
-    SELECT gen_random_uuid(), 'org' || (g % 97) || '/img' || g, 'org' || (g % 97), 'img' || g,
-      repeat('Long description of image ' || g || '. ', 200), 'Image number ' || g, 'https://example.com/' || g || '.png',
-      '[{"name":"https://hub.docker.com/","logo":"https://icones8.fr/icon/Wln8Z3PcXanx/logo-docker"}]',
-      false, g * 7, g::bigint * 12345678, now() - g * interval '1 minute', md5(g::text)
-    FROM generate_series(1, $1::int) g`,
-    [RESOURCES],
-  );
-  await db.query(`
-    INSERT INTO processing_instance (id, resource_id, name, origin_ref, access_image, access_env, digest, full_size,
-      upstream_last_updated, tag_status, platforms, content_hash)
-    SELECT gen_random_uuid(), r.id, '1.' || t, 'docker.io/' || r.name || ':1.' || t, 'docker.io/' || r.name || ':1.' || t,
-      jsonb_build_object('ARCH', 'amd64'), 'sha256:' || md5(r.name || t) || md5(t || r.name), 50000000 + t,
-      now() - t * interval '1 hour', 'active',
-      CASE WHEN t % 3 = 0 THEN '[{"architecture":"amd64","os":"linux","variant":null,"digest":"sha256:a","size":1},{"architecture":"arm64","os":"linux","variant":"v8","digest":"sha256:b","size":2}]'::jsonb
-           ELSE '[{"architecture":"amd64","os":"linux","variant":null,"digest":"sha256:a","size":1}]'::jsonb END,
-      md5(r.name || t)
-    FROM processing_resource r, generate_series(1, $1::int) t`,
-    [TAGS],
-  );
-  await db.query('ANALYZE');
-}
-
-interface Result {
-  requests: number;
-  seconds: number;
-  latencies: number[];
-}
-
-async function closedLoop(run: () => Promise<void>): Promise<Result> {
-  for (let i = 0; i < 20; i++) await run(); // warm-up
-  const latencies: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        await run();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { requests: latencies.length, seconds: (performance.now() - t0) / 1000, latencies };
-}
-
-function report(label: string, r: Result) {
-  const sorted = [...r.latencies].sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  console.log(
-    `  ${label.padEnd(28)} ${fmt(r.requests / r.seconds, 0).padStart(6)} req/s   p50 ${fmt(q(0.5), 1)} ms   p95 ${fmt(q(0.95), 1)} ms   p99 ${fmt(q(0.99), 1)} ms`,
-  );
-  return r.requests / r.seconds;
+interface Cell {
+  query: QueryName;
+  connections: number;
+  server: ServerKind;
+  rounds: Awaited<ReturnType<typeof measure>>[];
 }
 
 async function main() {
-  const db = await createTestDatabase('catalog_bench');
-  const app = await startBenchApp(db.url, { DOCKER_SCRAPER_IMAGES: 'nginx' }, true);
-  const http = new HttpPool(`http://127.0.0.1:${app.http!.port}`, { connections: CONCURRENCY });
-  const raw = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
+  ensureBenchTools();
+  const servers = settings.servers as ServerKind[];
+  const queries = settings.queries as QueryName[];
+  console.log(`machine: ${JSON.stringify(machine())}`);
+  const url = await catalogDatabase(DB, scale);
+  const pgCpu = await postgresCpu(url);
+  if (servers.includes('postgraphile')) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(POSTGRAPHILE_SQL);
+    await c.end();
+  }
+  const running: Server[] = [];
+  const load = new LoadGenerator();
+  onInterrupt(async () => {
+    load.close();
+    for (const s of running) await s.stop();
+  });
   try {
-    const t = performance.now();
-    await seed(db);
-    console.log(`${RESOURCES} resources × ${TAGS} tags = ${RESOURCES * TAGS} instances seeded in ${fmt((performance.now() - t) / 1000, 1)} s`);
-    console.log(`closed loop, ${CONCURRENCY} concurrent clients, ${SECONDS} s each`);
+    for (const kind of servers) running.push(await startServer(kind, url, READY));
+    console.log(`servers: ${running.map((s) => `${s.kind} (pid ${s.pid})`).join(', ')}; load generator pid ${load.pid}`);
 
-    const post = (query: string, variables?: unknown) => async () => {
-      const res: Awaited<ReturnType<typeof http.request>> = await http.request({
-        method: 'POST',
-        path: '/graphql',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.body.json()) as { errors?: unknown[] };
-      if (res.statusCode !== 200 || body.errors) throw new Error(JSON.stringify(body).slice(0, 500));
-    };
-    const gqlFirst = report('GraphQL canonical (page 1)', await closedLoop(post(CANONICAL)));
-    // The cursor after the first 500 resources (5 pages of 100).
-    let after: string | null = null;
-    for (let i = 0; i < 5; i++) {
-      const res: Awaited<ReturnType<typeof http.request>> = await http.request({
-        method: 'POST',
-        path: '/graphql',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `query($after: String) { resources(first: 100, after: $after) { pageInfo { endCursor } } }`, variables: { after } }),
-      });
-      after = ((await res.body.json()) as any).data.resources.pageInfo.endCursor;
+    // Each server's own cursor of the resource before the last page of 50.
+    const args: QueryArgs = { search: settings.search, after: {} };
+    if (queries.includes('deep')) {
+      for (const s of running) args.after[s.kind as ServerKind] = await cursorAfter(s, scale.resources - 50);
     }
-    report('GraphQL canonical (page 11)', await closedLoop(post(CANONICAL, { after })));
-    report('GraphQL search + filters', await closedLoop(post(SEARCH)));
-    const sqlRate = report('raw SQL, same data as JSON', await closedLoop(async () => void (await raw.query(RAW_SQL))));
-    console.log(`  GraphQL / raw SQL throughput: ${fmt(gqlFirst / sqlRate)}`);
-    console.log(`  peak RSS ${peakRssMb()} MB`);
+
+    // Honesty check: every server answers every query with the same data.
+    for (const q of queries) {
+      let reference: { kind: string; data: unknown } | null = null;
+      for (const s of running) {
+        const data = normalize(s.kind as ServerKind, q, await post(s.url, body(s.kind as ServerKind, q, args)));
+        if (!reference) reference = { kind: s.kind, data };
+        else if (!isDeepStrictEqual(reference.data, data)) {
+          throw new Error(
+            `${q}: ${s.kind} and ${reference.kind} answer different data:\n${JSON.stringify(data).slice(0, 600)}\n${JSON.stringify(reference.data).slice(0, 600)}`,
+          );
+        }
+      }
+      const sample = reference!.data as any;
+      const detail = Array.isArray(sample) ? `${sample.length} names` : sample.edges ? `${sample.edges.length} of ${sample.totalCount} resources` : `${sample.instances.edges.length} instances`;
+      console.log(`  ${q}: same data from ${running.map((s) => s.kind).join(', ')} (${detail})`);
+    }
+
+    console.log(
+      `\n${settings.rounds} round(s) × ${queries.length} queries × connections ${settings.connections.join('/')} × ${running.length} servers; ` +
+        `${settings.warmup} s warm-up + ${settings.duration} s measured each`,
+    );
+    const cells = new Map<string, Cell>();
+    let turn = 0;
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const q of queries) {
+        for (const c of settings.connections) {
+          // Who goes first rotates, so no server always follows the same one.
+          const order = running.map((_, i) => running[(i + turn) % running.length]);
+          turn++;
+          for (const s of order) {
+            const r = await measure(load, s, body(s.kind as ServerKind, q, args), c, pgCpu);
+            const key = `${q}|${c}|${s.kind}`;
+            if (!cells.has(key)) cells.set(key, { query: q, connections: c, server: s.kind as ServerKind, rounds: [] });
+            cells.get(key)!.rounds.push(r);
+            console.log(
+              `  round ${round + 1} ${q.padEnd(9)} c=${String(c).padEnd(3)} ${s.kind.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  cpu ${r.cpuMsPerReq.toFixed(2)} ms/req`,
+            );
+          }
+        }
+      }
+    }
+
+    // Aggregate: throughput over all rounds, mean of the rounds' percentiles, CPU over all requests.
+    const summary = [...cells.values()].map((cell) => {
+      const rs = cell.rounds;
+      const requests = rs.reduce((s, r) => s + r.requests, 0);
+      const seconds = rs.reduce((s, r) => s + r.seconds, 0);
+      const mean = (f: (r: (typeof rs)[number]) => number) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
+      return {
+        query: cell.query,
+        connections: cell.connections,
+        server: cell.server,
+        rps: requests / seconds,
+        p50: mean((r) => r.p50),
+        p99: mean((r) => r.p99),
+        cpuMsPerReq: mean((r) => r.cpuMsPerReq * r.requests) / mean((r) => r.requests),
+        pgCpuMsPerReq: rs[0].pgCpuMsPerReq === null ? null : mean((r) => r.pgCpuMsPerReq! * r.requests) / mean((r) => r.requests),
+        rssMb: Math.max(...rs.map((r) => r.rssMb)),
+        kbPerResponse: rs.reduce((s, r) => s + r.bytes, 0) / requests / 1024,
+        roundsRps: rs.map((r) => r.rps),
+      };
+    });
+    const find = (q: string, c: number, k: string) => summary.find((x) => x.query === q && x.connections === c && x.server === k);
+    const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) : '–');
+    /** min–max of the per-round throughput ratios: alternating rounds make these the robust figure. */
+    const roundRatios = (a: typeof summary[number] | undefined, b: typeof summary[number] | undefined) => {
+      if (!a || !b) return '–';
+      const rs = a.roundsRps.map((x, i) => x / b.roundsRps[i]);
+      return rs.length > 1 ? `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}` : rs[0].toFixed(2);
+    };
+    const rows = summary.map((x) => {
+      const pg4 = find(x.query, x.connections, 'postgraphile');
+      const raw = find(x.query, x.connections, 'raw');
+      return [
+        x.query,
+        x.connections,
+        x.server,
+        x.rps.toFixed(0),
+        x.p50.toFixed(1),
+        x.p99.toFixed(1),
+        x.cpuMsPerReq.toFixed(2),
+        x.pgCpuMsPerReq === null ? '–' : x.pgCpuMsPerReq.toFixed(2),
+        x.rssMb,
+        x.kbPerResponse.toFixed(1),
+        x.server === 'postgraphile' ? '1.00' : ratio(x.rps, pg4?.rps),
+        x.server === 'postgraphile' ? '' : roundRatios(x, pg4),
+        x.server === 'raw' ? '1.00' : ratio(x.rps, raw?.rps),
+      ];
+    });
+    console.log(`\nRead benchmark, catalog ${scale.resources} resources × ${scale.instancesPerResource} instances, search "${settings.search}"`);
+    console.log(
+      table(
+        ['query', 'conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'cpu ms/req', 'pg cpu ms/req', 'rss MB', 'KB/resp', '×PG4', '×PG4 rounds', '×raw'],
+        rows,
+      ),
+    );
+    const file = writeJson('read.json', {
+      date: new Date().toISOString(),
+      machine: machine(),
+      scale,
+      settings,
+      servers: running.map((s) => s.kind),
+      summary,
+      cells: [...cells.values()],
+    });
+    console.log(`\nJSON: ${file}`);
   } finally {
-    await http.close();
-    await raw.end();
-    await app.close();
-    await db.drop();
+    load.close();
+    for (const s of running) await s.stop();
+    await dropDatabase(DB);
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

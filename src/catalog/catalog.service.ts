@@ -1,5 +1,5 @@
 import { Db, likeContains, Params, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../database/db';
-import { decodeCursor, Keyset, Page, toPage } from '../graphql/connection';
+import { decodeCursor, Keyset, Page, pageWindow, PageWindow, toWindowPage } from '../graphql/connection';
 import { BadUserInputError } from '../graphql/errors';
 import { OrderDirection } from '../graphql/order';
 import { ImageNameError, parseImageName, dockerRef } from '../shared/image-name';
@@ -43,6 +43,9 @@ const KEY_FORMAT: Record<KeyType, RegExp> = {
 export interface ResourceQuery {
   first: number;
   after?: string | null;
+  /** Backward paging: the `last` resources before `before` (then `first` is ignored). */
+  last?: number | null;
+  before?: string | null;
   filter?: ResourceFilter | null;
   orderBy?: ResourceOrder | null;
   /** GraphQL fields of the node that are asked for; all when undefined. */
@@ -52,6 +55,8 @@ export interface ResourceQuery {
 export interface InstanceQuery {
   first: number;
   after?: string | null;
+  last?: number | null;
+  before?: string | null;
   filter?: InstanceFilter | null;
   orderBy?: InstanceOrder | null;
   fields?: ReadonlySet<string>;
@@ -73,16 +78,17 @@ export class CatalogService {
     const ordering = `resources:${order.field}:${order.direction}`;
     const params = new Params();
     const where = this.resourceFilterSql(q.filter, params);
-    if (q.after) where.push(keysetSql(sort, order.direction, 'r.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
-    const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+    const window = pageWindow(q);
+    where.push(...windowSql(sort, order.direction, 'r.id', ordering, window, params));
+    const dir = readingDirection(order.direction, window);
     const sql = `
       SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, ${sortKeyText(sort.expr, sort.type)} AS "_sortKey"
       FROM processing_resource r
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${sort.expr} ${dir}, r.id ${dir}
-      LIMIT ${params.p(q.first + 1)}`;
+      LIMIT ${params.p(window.count + 1)}`;
     const rows = await this.db.query<{ id: string; _sortKey: string | null }>(sql, params.values);
-    return toPage(rows, q.first, ordering, q.after, toResource, () => this.countResources(q.filter));
+    return toWindowPage(rows, window, ordering, toResource, () => this.countResources(q.filter));
   }
 
   async countResources(filter?: ResourceFilter | null): Promise<number> {
@@ -142,6 +148,17 @@ export class CatalogService {
     return row ? toInstance(row) : null;
   }
 
+  /** Instances by id, in one statement (ids that are not uuids match none). */
+  async instancesByIds(ids: readonly string[], fields?: ReadonlySet<string>): Promise<ProcessingInstance[]> {
+    const valid = ids.filter((id) => UUID_RE.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.db.query<InstanceRow>(
+      `SELECT ${columnsFor(INSTANCE_COLUMNS, fields)} FROM processing_instance i WHERE i.id = ANY($1::uuid[])`,
+      [valid],
+    );
+    return rows.map(toInstance);
+  }
+
   /** One page of instances for each resource id, in one statement. */
   async instancesOf(resourceIds: readonly string[], q: InstanceQuery): Promise<Page<ProcessingInstance>[]> {
     const order = q.orderBy ?? { field: InstanceOrderField.LAST_UPDATED, direction: OrderDirection.DESC };
@@ -150,8 +167,9 @@ export class CatalogService {
     const params = new Params();
     const ids = params.p(resourceIds);
     const where = ['i.resource_id = p.rid', ...this.instanceFilterSql(q.filter, params)];
-    if (q.after) where.push(keysetSql(sort, order.direction, 'i.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
-    const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
+    const window = pageWindow(q);
+    where.push(...windowSql(sort, order.direction, 'i.id', ordering, window, params));
+    const dir = readingDirection(order.direction, window);
     const sql = `
       SELECT l.* FROM unnest(${ids}::uuid[]) AS p(rid)
       CROSS JOIN LATERAL (
@@ -159,7 +177,7 @@ export class CatalogService {
         FROM processing_instance i
         WHERE ${where.join(' AND ')}
         ORDER BY ${sort.expr} ${dir}, i.id ${dir}
-        LIMIT ${params.p(q.first + 1)}
+        LIMIT ${params.p(window.count + 1)}
       ) l`;
     const rows = await this.db.query<InstanceRow & { _parent: string; _sortKey: string | null }>(sql, params.values);
     const byParent = new Map<string, typeof rows>();
@@ -169,7 +187,7 @@ export class CatalogService {
       list.push(row);
     }
     return resourceIds.map((rid) =>
-      toPage(byParent.get(rid) ?? [], q.first, ordering, q.after, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
+      toWindowPage(byParent.get(rid) ?? [], window, ordering, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
     );
   }
 
@@ -224,14 +242,29 @@ export class CatalogService {
   }
 }
 
-function keysetSql(sort: SortSpec, direction: OrderDirection, idExpr: string, keyset: Keyset, params: Params): string {
-  const op = direction === OrderDirection.DESC ? '<' : '>';
+function keysetSql(sort: SortSpec, direction: OrderDirection, idExpr: string, keyset: Keyset, params: Params, side: 'after' | 'before' = 'after'): string {
+  const op = (direction === OrderDirection.DESC) === (side === 'after') ? '<' : '>';
   return `(${sort.expr}, ${idExpr}) ${op} (${params.p(keyset.key)}::${sort.type}, ${params.p(keyset.id)}::uuid)`;
 }
 
-function checkKeyset(sort: SortSpec, keyset: Keyset): Keyset {
+/** The keyset bounds of a page window: rows after `after` and before `before` in list order. */
+function windowSql(sort: SortSpec, direction: OrderDirection, idExpr: string, ordering: string, window: PageWindow, params: Params): string[] {
+  const out: string[] = [];
+  for (const side of ['after', 'before'] as const) {
+    const cursor = window[side];
+    if (cursor) out.push(keysetSql(sort, direction, idExpr, checkKeyset(sort, decodeCursor(ordering, cursor, side), side), params, side));
+  }
+  return out;
+}
+
+/** SQL direction rows are read in: the list order forward, its reverse backward. */
+function readingDirection(direction: OrderDirection, window: PageWindow): 'ASC' | 'DESC' {
+  return (direction === OrderDirection.DESC) !== window.backward ? 'DESC' : 'ASC';
+}
+
+function checkKeyset(sort: SortSpec, keyset: Keyset, argument: 'after' | 'before' = 'after'): Keyset {
   if (keyset.key === null || !KEY_FORMAT[sort.type].test(keyset.key) || !UUID_RE.test(keyset.id)) {
-    throw BadUserInputError.field('after', 'not a cursor returned by this API');
+    throw BadUserInputError.field(argument, 'not a cursor returned by this API');
   }
   return keyset;
 }

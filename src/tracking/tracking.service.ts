@@ -131,7 +131,10 @@ export class TrackingService {
    * list: otherwise nothing is removed and NOT_FOUND names the others. `purge` also deletes
    * their catalog resources (and, by cascade, instances). Returns the removed images.
    */
-  async remove(images: readonly ImageName[], purge: boolean): Promise<TrackedImage[]> {
+  async remove(
+    images: readonly ImageName[],
+    purge: boolean,
+  ): Promise<{ removed: TrackedImage[]; purgedResourceIds: string[]; purgedInstanceIds: string[] }> {
     const names = images.map((i) => i.name);
     return this.listChange(async (tx) => {
       const active = await tx.query<{ name: string }>(
@@ -147,8 +150,21 @@ export class TrackingService {
         );
       }
       const removed = await this.tombstone(tx, names);
-      if (purge) await tx.query('DELETE FROM processing_resource WHERE name = ANY($1::text[])', [names]);
-      return inOrder(names, removed);
+      let purgedResourceIds: string[] = [];
+      let purgedInstanceIds: string[] = [];
+      if (purge) {
+        // The ids go back to clients, whose caches evict them (instances go by cascade).
+        purgedInstanceIds = (
+          await tx.query<{ id: string }>(
+            'SELECT i.id FROM processing_instance i JOIN processing_resource r ON r.id = i.resource_id WHERE r.name = ANY($1::text[]) ORDER BY i.id',
+            [names],
+          )
+        ).map((r) => r.id);
+        purgedResourceIds = (
+          await tx.query<{ id: string }>('DELETE FROM processing_resource WHERE name = ANY($1::text[]) RETURNING id', [names])
+        ).map((r) => r.id);
+      }
+      return { removed: inOrder(names, removed), purgedResourceIds, purgedInstanceIds };
     });
   }
 

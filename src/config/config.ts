@@ -71,6 +71,10 @@ export interface GraphQLLimits {
   maxBodyBytes: number;
   introspection: boolean;
   landingPage: boolean;
+  /** Automatic persisted queries: bytes of query text kept (LRU); 0 turns APQ off. */
+  apqCacheBytes: number;
+  /** `Cache-Control: public, max-age=N` on successful GET queries; 0 sends none. */
+  getMaxAgeSeconds: number;
 }
 
 export interface Config {
@@ -264,6 +268,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       introspection: bool('GRAPHQL_INTROSPECTION', !production),
       landingPage: bool('GRAPHQL_SANDBOX', !production),
+      apqCacheBytes: int('GRAPHQL_APQ_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+      getMaxAgeSeconds: int('GRAPHQL_GET_MAX_AGE', 5, 0, 3600),
     },
   };
 

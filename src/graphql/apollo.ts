@@ -7,6 +7,7 @@ import type { GraphQLLimits } from '../config/config';
 import type { GraphQLContext } from './context';
 import { formatError } from './errors';
 import { costLimitPlugin, limitRules } from './limits';
+import { getCacheControlPlugin, persistedQueries } from './persisted';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -26,6 +27,8 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     includeStacktraceInErrorResponses: false,
+    // Automatic persisted queries (the protocol of Apollo Client's persisted-queries link), in a bounded LRU.
+    persistedQueries: persistedQueries(limits.apqCacheBytes),
     hideSchemaDetailsFromClientErrors: !limits.introspection,
     formatError: formatError(logger),
     // Abuse limits (src/graphql/limits.ts): depth, aliases and root fields as validation rules,
@@ -44,6 +47,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
       costLimitPlugin<GraphQLContext>(limits.maxCost),
       // No cache hints are used; without this Apollo wraps every field resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
+      getCacheControlPlugin<GraphQLContext>(limits.getMaxAgeSeconds),
       ...(opts.plugins ?? []),
     ],
   });

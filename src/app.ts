@@ -140,6 +140,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxBodyBytes: config.graphql.maxBodyBytes,
         maxBatch: config.graphql.maxBatch,
         landingPage: config.graphql.landingPage,
+        examples: !config.production,
         metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization, signal }) =>
           createContext({

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import fs from 'node:fs/promises';
+import nodePath from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
@@ -26,6 +28,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   maxBatch: number;
   landingPage: boolean;
+  /** Serve the example catalog browser at /examples/catalog (not in production). */
+  examples?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -35,6 +39,9 @@ export interface RunningHttpServer {
   /** Stops accepting requests, lets running ones finish (up to `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** The example frontend (this file runs as dist/src/http/server.js). */
+const EXAMPLE_PAGE = nodePath.resolve(__dirname, '../../../examples/catalog-browser/index.html');
 
 class HttpError extends Error {
   constructor(
@@ -100,6 +107,11 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     }
     if (path === '/' && req.method === 'GET' && !(opts.landingPage && prefersHtml(req))) {
       return sendJson(res, 404, { error: 'not found', graphql: '/graphql', health: '/healthz', ready: '/readyz' });
+    }
+    if (path === '/examples/catalog' && opts.examples && req.method === 'GET') {
+      const html = await fs.readFile(EXAMPLE_PAGE);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(html);
     }
     if (path === '/graphql' || path === '/') {
       // `/` too: the Sandbox served there sends its operations to the page's own address.
@@ -187,7 +199,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
 }
 
 function routeOf(path: string): string {
-  return ['/graphql', '/', '/healthz', '/readyz', '/metrics'].includes(path) ? path : 'other';
+  return ['/graphql', '/', '/healthz', '/readyz', '/metrics', '/examples/catalog'].includes(path) ? path : 'other';
 }
 
 function requestIdOf(req: http.IncomingMessage): string {

@@ -67,6 +67,10 @@ describe('urql with graphcache', () => {
     assert.equal(forward.calls[0].headers.get('cache-control'), null, 'an answer to a request with a token is not for shared caches');
     const backward = await walk('backward', 6);
     assert.deepEqual(backward.names, live.names);
+    // Without the preflight header, Apollo's CSRF prevention refuses urql's plain GET (the README says to add it).
+    const plain = await fetch(forward.calls[0].url);
+    assert.equal(plain.status, 400);
+    assert.match(await plain.text(), /CSRF/);
   });
 
   test('updateResource updates the cached entity: the list reads the new value from the cache', async () => {

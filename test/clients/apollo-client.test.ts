@@ -100,6 +100,8 @@ describe('Apollo Client', () => {
     assert.equal(a.calls[0].body.query, undefined);
     assert.equal(a.calls[0].response.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
     assert.ok(a.calls[1].body.query);
+    assert.equal(a.calls[1].method, 'POST');
+    assert.equal(a.calls[1].headers.get('cache-control'), null, 'POST answers carry no caching header');
     assert.equal(a.calls[1].body.extensions.persistedQuery.sha256Hash, a.calls[0].body.extensions.persistedQuery.sha256Hash);
 
     // A second client (another browser) sends the hash alone and gets the answer at once.

@@ -67,6 +67,27 @@ describe('Apollo Client', () => {
     assert.ok(backward.calls.slice(1).every((c) => c.body.variables.before && c.body.variables.last === 5 && c.body.variables.first === undefined));
   });
 
+  test('from a page in the middle, fetchMore backward (forward variables nulled) then forward completes the list', async () => {
+    const { apollo, calls } = client();
+    const middle = (await live.app.gql(`{ resources(first: 10) { pageInfo { endCursor } } }`)).data.resources.pageInfo.endCursor;
+    const query = apollo.watchQuery<CatalogPageQuery, CatalogPageQueryVariables>({ query: CATALOG_PAGE, variables: { first: 4, after: middle } });
+    const sub = query.subscribe(() => {});
+    try {
+      await query.refetch();
+      const read = () => apollo.readQuery<CatalogPageQuery, CatalogPageQueryVariables>({ query: CATALOG_PAGE, variables: { first: 4, after: middle } })!.resources;
+      assert.deepEqual(read().edges.map((e) => e.node.name), live.names.slice(10, 14));
+      while (read().pageInfo.hasPreviousPage) {
+        await query.fetchMore({ variables: { first: null, after: null, last: 3, before: read().pageInfo.startCursor } });
+      }
+      assert.deepEqual(read().edges.map((e) => e.node.name), live.names.slice(0, 14));
+      while (read().pageInfo.hasNextPage) await query.fetchMore({ variables: { after: read().pageInfo.endCursor } });
+      assert.deepEqual(read().edges.map((e) => e.node.name), live.names);
+      assert.ok(calls.every((c) => !c.response.errors));
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   test('updateResource updates the cached resource in place, without a refetch', async () => {
     const { apollo, calls } = client();
     const first = await apollo.query<CatalogPageQuery, CatalogPageQueryVariables>({ query: CATALOG_PAGE, variables: { first: 3 } });

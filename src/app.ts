@@ -214,6 +214,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxParseDepth: config.graphql.maxParseDepth,
         landingPage: config.graphql.landingPage,
         compiledReads,
+        examples: !config.production,
         metrics: metrics.endpoint(),
         context: async ({ requestId, logger: requestLogger, authorization, signal }) =>
           createContext({

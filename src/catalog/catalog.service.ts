@@ -1,5 +1,5 @@
 import { Db, likeContains, Params, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../database/db';
-import { decodeCursor, Keyset, Page, toPage } from '../graphql/connection';
+import { decodeCursor, Keyset, Page, pageWindow, PageWindow, toWindowPage } from '../graphql/connection';
 import { BadUserInputError } from '../graphql/errors';
 import { OrderDirection } from '../graphql/order';
 import { ImageNameError, parseImageName, dockerRef } from '../shared/image-name';
@@ -43,6 +43,9 @@ const KEY_FORMAT: Record<KeyType, RegExp> = {
 export interface ResourceQuery {
   first: number;
   after?: string | null;
+  /** Backward paging: the `last` resources before `before` (then `first` is ignored). */
+  last?: number | null;
+  before?: string | null;
   filter?: ResourceFilter | null;
   orderBy?: ResourceOrder | null;
   /** GraphQL fields of the node that are asked for; all when undefined. */
@@ -52,6 +55,8 @@ export interface ResourceQuery {
 export interface InstanceQuery {
   first: number;
   after?: string | null;
+  last?: number | null;
+  before?: string | null;
   filter?: InstanceFilter | null;
   orderBy?: InstanceOrder | null;
   fields?: ReadonlySet<string>;
@@ -78,25 +83,30 @@ export interface PageSql {
 }
 
 /** Filter, cursor and order of a page of resources; a bad argument is a BAD_USER_INPUT. */
-export function resourcePageSql(q: Omit<ResourceQuery, 'first' | 'fields'>, params: Params): PageSql {
+export function resourcePageSql(q: Omit<ResourceQuery, 'first' | 'fields'>, params: Params, window: PageWindow = forwardWindow(q.after)): PageSql {
   const order = q.orderBy ?? { field: ResourceOrderField.NAME, direction: OrderDirection.ASC };
   const sort = RESOURCE_SORT[order.field];
   const ordering = `resources:${order.field}:${order.direction}`;
   const where = resourceFilterSql(q.filter, params);
-  if (q.after) where.push(keysetSql(sort, order.direction, 'r.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
-  const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
-  return { where, orderBy: `${sort.expr} ${dir}, r.id ${dir}`, sortKey: sortKeyText(sort.expr, sort.type), ordering, hasPreviousPage: Boolean(q.after) };
+  where.push(...windowSql(sort, order.direction, 'r.id', ordering, window, params));
+  const dir = readingDirection(order.direction, window);
+  return { where, orderBy: `${sort.expr} ${dir}, r.id ${dir}`, sortKey: sortKeyText(sort.expr, sort.type), ordering, hasPreviousPage: Boolean(window.after) };
 }
 
 /** Filter, cursor and order of a page of instances (of a parent the caller names). */
-export function instancePageSql(q: Omit<InstanceQuery, 'first' | 'fields'>, params: Params): PageSql {
+export function instancePageSql(q: Omit<InstanceQuery, 'first' | 'fields'>, params: Params, window: PageWindow = forwardWindow(q.after)): PageSql {
   const order = q.orderBy ?? { field: InstanceOrderField.LAST_UPDATED, direction: OrderDirection.DESC };
   const sort = INSTANCE_SORT[order.field];
   const ordering = `instances:${order.field}:${order.direction}`;
   const where = instanceFilterSql(q.filter, params);
-  if (q.after) where.push(keysetSql(sort, order.direction, 'i.id', checkKeyset(sort, decodeCursor(ordering, q.after)), params));
-  const dir = order.direction === OrderDirection.DESC ? 'DESC' : 'ASC';
-  return { where, orderBy: `${sort.expr} ${dir}, i.id ${dir}`, sortKey: sortKeyText(sort.expr, sort.type), ordering, hasPreviousPage: Boolean(q.after) };
+  where.push(...windowSql(sort, order.direction, 'i.id', ordering, window, params));
+  const dir = readingDirection(order.direction, window);
+  return { where, orderBy: `${sort.expr} ${dir}, i.id ${dir}`, sortKey: sortKeyText(sort.expr, sort.type), ordering, hasPreviousPage: Boolean(window.after) };
+}
+
+/** A forward page after `after` (the compiled read path pages forward only). */
+function forwardWindow(after: string | null | undefined): PageWindow {
+  return { count: 0, backward: false, after: after || null, before: null };
 }
 
 /**
@@ -127,15 +137,16 @@ export class CatalogService {
 
   async listResources(q: ResourceQuery): Promise<Page<ProcessingResource>> {
     const params = new Params();
-    const page = resourcePageSql(q, params);
+    const window = pageWindow(q);
+    const page = resourcePageSql(q, params, window);
     const sql = `
       SELECT ${columnsFor(RESOURCE_COLUMNS, q.fields)}, ${page.sortKey} AS "_sortKey"
       FROM processing_resource r
       ${page.where.length ? `WHERE ${page.where.join(' AND ')}` : ''}
       ORDER BY ${page.orderBy}
-      LIMIT ${params.p(q.first + 1)}`;
+      LIMIT ${params.p(window.count + 1)}`;
     const rows = await this.db.query<{ id: string; _sortKey: string | null }>(sql, params.values);
-    return toPage(rows, q.first, page.ordering, q.after, toResource, () => this.countResources(q.filter));
+    return toWindowPage(rows, window, page.ordering, toResource, () => this.countResources(q.filter));
   }
 
   async countResources(filter?: ResourceFilter | null): Promise<number> {
@@ -196,11 +207,23 @@ export class CatalogService {
     return row ? toInstance(row) : null;
   }
 
+  /** Instances by id, in one statement (ids that are not uuids match none). */
+  async instancesByIds(ids: readonly string[], fields?: ReadonlySet<string>): Promise<ProcessingInstance[]> {
+    const valid = ids.filter((id) => UUID_RE.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.db.query<InstanceRow>(
+      `SELECT ${columnsFor(INSTANCE_COLUMNS, fields)} FROM processing_instance i WHERE i.id = ANY($1::uuid[])`,
+      [valid],
+    );
+    return rows.map(toInstance);
+  }
+
   /** One page of instances for each resource id, in one statement. */
   async instancesOf(resourceIds: readonly string[], q: InstanceQuery): Promise<Page<ProcessingInstance>[]> {
     const params = new Params();
     const ids = params.p(resourceIds);
-    const page = instancePageSql(q, params);
+    const window = pageWindow(q);
+    const page = instancePageSql(q, params, window);
     const where = ['i.resource_id = p.rid', ...page.where];
     const sql = `
       SELECT l.* FROM unnest(${ids}::uuid[]) AS p(rid)
@@ -209,7 +232,7 @@ export class CatalogService {
         FROM processing_instance i
         WHERE ${where.join(' AND ')}
         ORDER BY ${page.orderBy}
-        LIMIT ${params.p(q.first + 1)}
+        LIMIT ${params.p(window.count + 1)}
       ) l`;
     const rows = await this.db.query<InstanceRow & { _parent: string; _sortKey: string | null }>(sql, params.values);
     const byParent = new Map<string, typeof rows>();
@@ -219,7 +242,7 @@ export class CatalogService {
       list.push(row);
     }
     return resourceIds.map((rid) =>
-      toPage(byParent.get(rid) ?? [], q.first, page.ordering, q.after, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
+      toWindowPage(byParent.get(rid) ?? [], window, page.ordering, toInstance, () => Promise.reject(new Error('use countInstancesOf'))),
     );
   }
 
@@ -276,14 +299,29 @@ export function instanceFilterSql(filter: InstanceFilter | null | undefined, par
   return where;
 }
 
-function keysetSql(sort: SortSpec, direction: OrderDirection, idExpr: string, keyset: Keyset, params: Params): string {
-  const op = direction === OrderDirection.DESC ? '<' : '>';
+function keysetSql(sort: SortSpec, direction: OrderDirection, idExpr: string, keyset: Keyset, params: Params, side: 'after' | 'before' = 'after'): string {
+  const op = (direction === OrderDirection.DESC) === (side === 'after') ? '<' : '>';
   return `(${sort.expr}, ${idExpr}) ${op} (${params.p(keyset.key)}::${sort.type}, ${params.p(keyset.id)}::uuid)`;
 }
 
-function checkKeyset(sort: SortSpec, keyset: Keyset): Keyset {
+/** The keyset bounds of a page window: rows after `after` and before `before` in list order. */
+function windowSql(sort: SortSpec, direction: OrderDirection, idExpr: string, ordering: string, window: PageWindow, params: Params): string[] {
+  const out: string[] = [];
+  for (const side of ['after', 'before'] as const) {
+    const cursor = window[side];
+    if (cursor) out.push(keysetSql(sort, direction, idExpr, checkKeyset(sort, decodeCursor(ordering, cursor, side), side), params, side));
+  }
+  return out;
+}
+
+/** SQL direction rows are read in: the list order forward, its reverse backward. */
+function readingDirection(direction: OrderDirection, window: PageWindow): 'ASC' | 'DESC' {
+  return (direction === OrderDirection.DESC) !== window.backward ? 'DESC' : 'ASC';
+}
+
+function checkKeyset(sort: SortSpec, keyset: Keyset, argument: 'after' | 'before' = 'after'): Keyset {
   if (keyset.key === null || !KEY_FORMAT[sort.type].test(keyset.key) || !UUID_RE.test(keyset.id)) {
-    throw BadUserInputError.field('after', 'not a cursor returned by this API');
+    throw BadUserInputError.field(argument, 'not a cursor returned by this API');
   }
   return keyset;
 }

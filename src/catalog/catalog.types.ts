@@ -1,6 +1,8 @@
+
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTime, SafeInt } from '../graphql/scalars';
 import { connectionTypes } from '../graphql/connection';
+import { Node } from '../graphql/node';
 
 export enum Infrastructure {
   DOCKER = 'DOCKER',
@@ -100,6 +102,7 @@ export class Platform {
 }
 
 @ObjectType({
+  implements: Node,
   description:
     'A container image tracked from Docker Hub. Its instances are its tags. Upstream fields follow Docker Hub; fields edited through the API are kept.',
 })
@@ -162,7 +165,7 @@ export class ProcessingResource {
   updatedAt: Date;
 }
 
-@ObjectType({ description: 'One tag of a resource: a peerless instance any peer may use without negotiation.' })
+@ObjectType({ implements: Node, description: 'One tag of a resource: a peerless instance any peer may use without negotiation.' })
 export class ProcessingInstance {
   @Field(() => ID, { description: 'Stable identifier (UUID); never changes.' })
   id: string;

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { selectedFields } from '../graphql/fields';
 import { argsKey } from '../graphql/loaders';
-import type { Page } from '../graphql/connection';
+import { pageQuery, type Page } from '../graphql/connection';
 import { InstancesArgs, ResourceLookupArgs, ResourcesArgs } from './catalog.inputs';
 import {
   ProcessingInstance,
@@ -16,7 +16,7 @@ import {
 export class ResourceResolver {
   @Query(() => ResourceConnection, { description: 'The catalog: a page of resources, filtered and ordered.' })
   async resources(@Args() args: ResourcesArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
-    return ctx.services.catalog.listResources({ ...args, fields: selectedFields(info, ['edges', 'node']) });
+    return ctx.services.catalog.listResources({ ...pageQuery(args, info), fields: selectedFields(info, ['edges', 'node']) });
   }
 
   @Query(() => ProcessingResource, { nullable: true, description: 'One resource, by `id` or by image `name`; null when none matches.' })
@@ -32,7 +32,8 @@ export class ResourceResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Page<ProcessingInstance>> {
     const fields = selectedFields(info, ['edges', 'node']);
-    const query = { first: args.first, after: args.after, filter: args.filter, orderBy: args.orderBy };
+    pageQuery(args, info);
+    const query = { first: args.first, after: args.after, last: args.last, before: args.before, filter: args.filter, orderBy: args.orderBy };
     const key = `instances:${argsKey(query)}:${[...fields].sort().join(',')}`;
     const page = await ctx.loaders
       .get<Page<ProcessingInstance>>(key, (ids) => ctx.services.catalog.instancesOf(ids, { ...query, fields }))

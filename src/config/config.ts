@@ -102,6 +102,10 @@ export interface GraphQLLimits {
   sandboxTelemetry: boolean;
   /** GRAPHQL_COMPILED_READS: catalog queries answered by one compiled statement (false: always through the resolvers). */
   compiledReads: boolean;
+  /** Automatic persisted queries: bytes of query text kept (LRU); 0 turns APQ off. */
+  apqCacheBytes: number;
+  /** `Cache-Control: public, max-age=N` on successful GET queries; 0 sends none. */
+  getMaxAgeSeconds: number;
 }
 
 export interface Config {
@@ -321,6 +325,8 @@ export function loadConfig(env: Env = process.env): Config {
       landingPage: bool('GRAPHQL_SANDBOX', !production),
       sandboxTelemetry: bool('GRAPHQL_SANDBOX_TELEMETRY', false),
       compiledReads: bool('GRAPHQL_COMPILED_READS', true),
+      apqCacheBytes: int('GRAPHQL_APQ_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+      getMaxAgeSeconds: int('GRAPHQL_GET_MAX_AGE', 5, 0, 3600),
     },
   };
 

@@ -8,6 +8,7 @@ import type { GraphQLContext } from './context';
 import { formatError, serviceUnavailablePlugin } from './errors';
 import { chargeActualSizes, costLimitPlugin, limitRules } from './limits';
 import { inputGuardPlugin } from './input-guard';
+import { getCacheControlPlugin, persistedQueries } from './persisted';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -28,6 +29,8 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     includeStacktraceInErrorResponses: false,
+    // Automatic persisted queries (the protocol of Apollo Client's persisted-queries link), in a bounded LRU.
+    persistedQueries: persistedQueries(limits.apqCacheBytes),
     hideSchemaDetailsFromClientErrors: !limits.introspection,
     formatError: formatError(logger),
     // Abuse limits (src/graphql/limits.ts): depth, aliases and root fields as validation rules,
@@ -53,6 +56,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
       // No cache hints are used; without this Apollo wraps every field resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
       serviceUnavailablePlugin<GraphQLContext>(),
+      getCacheControlPlugin<GraphQLContext>(limits.getMaxAgeSeconds),
       ...(opts.plugins ?? []),
     ],
   });

@@ -1,4 +1,5 @@
 import { MAX_PAGE_SIZE } from './connection';
+import { MAX_NODE_IDS } from './node';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   ASTVisitor,
@@ -47,7 +48,7 @@ import { ErrorCode, requestScope } from './errors';
  * - root fields (GRAPHQL_MAX_ROOT_FIELDS): distinct response keys at the root.
  * - cost (GRAPHQL_MAX_COST): every field costs 1; a field with a `first` argument (a
  *   connection) multiplies the cost of what it selects by `first` (its default when absent,
- *   variables resolved). The cost depends on the variables, which graphql-js validation does
+ *   variables resolved), or by `last` when that is given; `nodes(ids:)` by the number of ids. The cost depends on the variables, which graphql-js validation does
  *   not see and Apollo caches validation per document, so it runs as the
  *   `didResolveOperation` hook of {@link costLimitPlugin}: still before execution.
  *
@@ -333,8 +334,17 @@ function fieldCost(
   return node.selectionSet ? 1 + child() : 1;
 }
 
-/** `first` of a connection field, or undefined when the field has no `first`. */
+/** `first` (or `last`) of a connection field, the number of `ids` of `nodes`, or undefined when the field has none. */
 function multiplier(node: FieldNode, def: GraphQLField<unknown, unknown> | undefined, vars: Record<string, unknown>): number | undefined {
+  // `last` (backward paging) counts as `first` does; `ids` (nodes) by how many ids it lists.
+  const last = node.arguments?.find((a) => a.name.value === 'last');
+  const lastValue = last ? literal(last.value, vars) : undefined;
+  if (typeof lastValue === 'number' && Number.isFinite(lastValue)) return Math.min(MAX_PAGE_SIZE, Math.max(0, Math.floor(lastValue)));
+  const ids = node.arguments?.find((a) => a.name.value === 'ids');
+  if (ids) {
+    const list = ids.value.kind === Kind.LIST ? ids.value.values : ids.value.kind === Kind.VARIABLE ? vars[ids.value.name.value] : undefined;
+    return Array.isArray(list) ? Math.min(MAX_NODE_IDS, Math.max(1, list.length)) : 1;
+  }
   const argDef = def?.args.find((a) => a.name === 'first');
   const argNode = node.arguments?.find((a) => a.name.value === 'first');
   if (!argDef && !argNode) return undefined;

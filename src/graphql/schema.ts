@@ -12,6 +12,7 @@ import { TrackedImageResolver } from '../tracking/tracking.resolver';
 import { TrackedImageCountResolver } from '../tracking/tracked-image.type';
 import { TrackingMutationResolver } from '../tracking/tracking-mutations.resolver';
 import { EnrichmentResolver } from '../catalog/enrichment.resolver';
+import { NodeResolver } from './node.resolver';
 import type { GraphQLContext } from './context';
 import { UnauthenticatedError } from './errors';
 import { DateTime } from './scalars';
@@ -30,6 +31,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ScrapeResolver,
   TrackingMutationResolver,
   EnrichmentResolver,
+  NodeResolver,
 ];
 
 const TOKEN_HELP =

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import fs from 'node:fs/promises';
+import nodePath from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
@@ -35,6 +37,8 @@ export interface HttpServerOptions {
   maxParseDepth?: number;
   /** The compiled read path (src/graphql/compiled/): answers the catalog queries it covers before Apollo. */
   compiledReads?: { answer(body: unknown, headers: http.IncomingHttpHeaders, res: http.ServerResponse): Promise<boolean> };
+  /** Serve the example catalog browser at /examples/catalog (not in production). */
+  examples?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -44,6 +48,9 @@ export interface RunningHttpServer {
   /** Stops accepting requests, lets running ones finish (up to `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** The example frontend (this file runs as dist/src/http/server.js). */
+const EXAMPLE_PAGE = nodePath.resolve(__dirname, '../../../examples/catalog-browser/index.html');
 
 class HttpError extends Error {
   constructor(
@@ -116,6 +123,11 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     }
     if (path === '/' && (req.method === 'GET' || req.method === 'HEAD') && !(opts.landingPage && prefersHtml(req))) {
       return sendJson(res, 200, rootIndex(opts.landingPage, opts.metrics !== undefined));
+    }
+    if (path === '/examples/catalog' && opts.examples && req.method === 'GET') {
+      const html = await fs.readFile(EXAMPLE_PAGE);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(html);
     }
     if (path === '/graphql' || path === '/') {
       // `/` too: the Sandbox served there sends its operations to the page's own address.
@@ -288,7 +300,7 @@ export function sandboxCsp(html: string): string {
 }
 
 function routeOf(path: string): string {
-  return ['/graphql', '/', '/healthz', '/readyz', '/metrics'].includes(path) ? path : 'other';
+  return ['/graphql', '/', '/healthz', '/readyz', '/metrics', '/examples/catalog'].includes(path) ? path : 'other';
 }
 
 function requestIdOf(req: http.IncomingMessage): string {

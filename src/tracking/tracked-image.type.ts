@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../graphql/connection';
+import { Node } from '../graphql/node';
 import { DateTime } from '../graphql/scalars';
 
 export enum TrackedImageSource {
@@ -34,7 +35,7 @@ registerEnumType(ImageScrapeStatus, {
   },
 });
 
-@ObjectType({ description: 'An image on the tracked list: what the scraper reads from Docker Hub.' })
+@ObjectType({ implements: Node, description: 'An image on the tracked list: what the scraper reads from Docker Hub.' })
 export class TrackedImage {
   @Field(() => ID, { description: 'Stable identifier.' })
   id: string;

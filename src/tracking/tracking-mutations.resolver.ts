@@ -34,7 +34,7 @@ export class TrackingMutationResolver {
     const run = input.scrapeNow
       ? (await ctx.services.scrape.trigger({ images: images.map((i) => i.name), requestedBy: `api:${ctx.requestId}` })).run
       : null;
-    return { trackedImages, scrapeRun: run };
+    return { trackedImages, scrapeRun: run, removedIds: [], removedResourceIds: [], removedInstanceIds: [] };
   }
 
   @Authorized()
@@ -48,8 +48,14 @@ export class TrackingMutationResolver {
     @InputArg(RemoveTrackedImagesInput, 'The images to remove.') input: RemoveTrackedImagesInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<TrackedImagesPayload> {
-    const trackedImages = await ctx.services.tracking.remove(parseImageNames(input.images), input.purge === true);
-    return { trackedImages, scrapeRun: null };
+    const { removed, purgedResourceIds, purgedInstanceIds } = await ctx.services.tracking.remove(parseImageNames(input.images), input.purge === true);
+    return {
+      trackedImages: removed,
+      scrapeRun: null,
+      removedIds: removed.map((t) => t.id),
+      removedResourceIds: purgedResourceIds,
+      removedInstanceIds: purgedInstanceIds,
+    };
   }
 
   @Authorized()
@@ -62,7 +68,8 @@ export class TrackingMutationResolver {
     @InputArg(SetTrackedImagesInput, 'The new list.') input: SetTrackedImagesInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<SetTrackedImagesPayload> {
-    return ctx.services.tracking.set(parseImageNames(input.images));
+    const changed = await ctx.services.tracking.set(parseImageNames(input.images));
+    return { ...changed, removedIds: changed.removed.map((t) => t.id) };
   }
 
   @Authorized()

@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, ArrayMinSize, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AreImageNames, IsImageName, NotNull } from '../graphql/validation';
 import { ScrapeRun } from '../scraping/runs/scrape-run.type';
@@ -107,6 +107,20 @@ export class TrackedImagesPayload {
     description: 'addTrackedImages with `scrapeNow: true`: the scrape it started (follow it with `scrapeRun(id)`); null otherwise.',
   })
   scrapeRun: ScrapeRun | null;
+
+  @Field(() => [ID], {
+    description:
+      'removeTrackedImages: the ids of the removed tracked images (no longer on the list: evict them from a client cache). Empty for addTrackedImages.',
+  })
+  removedIds: string[];
+
+  @Field(() => [ID], { description: 'removeTrackedImages with `purge: true`: the ids of the deleted catalog resources. Empty otherwise.' })
+  removedResourceIds: string[];
+
+  @Field(() => [ID], {
+    description: 'removeTrackedImages with `purge: true`: the ids of the deleted instances (of the deleted resources). Empty otherwise.',
+  })
+  removedInstanceIds: string[];
 }
 
 @ObjectType({ description: 'What setTrackedImages changed.' })
@@ -116,6 +130,9 @@ export class SetTrackedImagesPayload {
 
   @Field(() => [TrackedImage], { description: 'Images that were on the list and no longer are (their resources stay in the catalog).' })
   removed: TrackedImage[];
+
+  @Field(() => [ID], { description: 'The ids of the removed images (`removed`): evict them from a client cache.' })
+  removedIds: string[];
 
   @Field(() => [TrackedImage], { description: 'The whole list after the change, in list order.' })
   trackedImages: TrackedImage[];

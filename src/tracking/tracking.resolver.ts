@@ -2,7 +2,7 @@ import { Args, ArgsType, Ctx, Field, FieldResolver, Info, InputType, Query, Reso
 import { IsOptional, ValidateNested } from 'class-validator';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
-import { pageArgs } from '../graphql/connection';
+import { pageArgs, pageQuery } from '../graphql/connection';
 import { selectedFields } from '../graphql/fields';
 import { alignBy } from '../graphql/loaders';
 import { ProcessingResource } from '../catalog/catalog.types';
@@ -30,8 +30,8 @@ export class TrackedImagesArgs extends pageArgs(50) {
 @Resolver(() => TrackedImage)
 export class TrackedImageResolver {
   @Query(() => TrackedImageConnection, { description: 'The tracked image list, in list order (configured images first).' })
-  trackedImages(@Args() args: TrackedImagesArgs, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.tracking.list(args);
+  trackedImages(@Args() args: TrackedImagesArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.services.tracking.list(pageQuery(args, info));
   }
 
   @FieldResolver(() => ProcessingResource, { nullable: true, description: 'The catalog resource of this image; null until a scrape creates it.' })

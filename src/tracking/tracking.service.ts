@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import { Db, Queryable } from '../database/db';
-import { decodeCursor, Page, toPage } from '../graphql/connection';
+import { Db, Queryable, UUID_RE } from '../database/db';
+import { decodeCursor, Page, PageQuery, pageWindow, toWindowPage } from '../graphql/connection';
 import { BadUserInputError, NotFoundError } from '../graphql/errors';
 import { ImageName } from '../shared/image-name';
 import type { Logger } from '../shared/logger';
@@ -40,7 +40,7 @@ export class TrackingService {
 
   toTrackedImage = (row: TrackedImageRow): TrackedImage => ({ ...row, maxTags: row.maxTagsOverride ?? this.defaultMaxTags });
 
-  async list(q: { first: number; after?: string | null; filter?: TrackedImageFilterQuery | null }): Promise<Page<TrackedImage>> {
+  async list(q: PageQuery & { filter?: TrackedImageFilterQuery | null }): Promise<Page<TrackedImage>> {
     const ordering = 'tracked:position';
     const params: unknown[] = [];
     const where = ['t.removed_at IS NULL'];
@@ -48,23 +48,37 @@ export class TrackingService {
     if (q.filter?.lastStatus != null) where.push(`t.last_status = $${params.push(q.filter.lastStatus)}`);
     const countWhere = [...where];
     const countParams = [...params];
-    if (q.after) {
-      const keyset = decodeCursor(ordering, q.after);
-      if (!keyset.key || !/^\d{1,19}$/.test(keyset.key)) throw BadUserInputError.field('after', 'not a cursor returned by this API');
-      where.push(`t.position > $${params.push(keyset.key)}::bigint`);
+    const window = pageWindow(q);
+    for (const side of ['after', 'before'] as const) {
+      const cursor = window[side];
+      if (!cursor) continue;
+      const keyset = decodeCursor(ordering, cursor, side);
+      if (!keyset.key || !/^\d{1,19}$/.test(keyset.key)) throw BadUserInputError.field(side, 'not a cursor returned by this API');
+      where.push(`t.position ${side === 'after' ? '>' : '<'} $${params.push(keyset.key)}::bigint`);
     }
     const rows = await this.db.query<TrackedImageRow & { _sortKey: string }>(
       `SELECT ${TRACKED_IMAGE_COLUMNS}, t.position::text AS "_sortKey" FROM tracked_image t
-       WHERE ${where.join(' AND ')} ORDER BY t.position LIMIT $${params.push(q.first + 1)}`,
+       WHERE ${where.join(' AND ')} ORDER BY t.position ${window.backward ? 'DESC' : 'ASC'} LIMIT $${params.push(window.count + 1)}`,
       params,
     );
-    return toPage(rows, q.first, ordering, q.after, this.toTrackedImage, async () => {
+    return toWindowPage(rows, window, ordering, this.toTrackedImage, async () => {
       const [row] = await this.db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM tracked_image t WHERE ${countWhere.join(' AND ')}`,
         countParams,
       );
       return row.n;
     });
+  }
+
+  /** Images on the list (not removed) by id, in one statement; ids that are not uuids match none. */
+  async byIds(ids: readonly string[]): Promise<TrackedImage[]> {
+    const valid = ids.filter((id) => UUID_RE.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.db.query<TrackedImageRow>(
+      `SELECT ${TRACKED_IMAGE_COLUMNS} FROM tracked_image t WHERE t.id = ANY($1::uuid[]) AND t.removed_at IS NULL`,
+      [valid],
+    );
+    return rows.map(this.toTrackedImage);
   }
 
   async byNames(names: readonly string[], executor: Queryable = this.db): Promise<TrackedImage[]> {
@@ -117,7 +131,10 @@ export class TrackingService {
    * list: otherwise nothing is removed and NOT_FOUND names the others. `purge` also deletes
    * their catalog resources (and, by cascade, instances). Returns the removed images.
    */
-  async remove(images: readonly ImageName[], purge: boolean): Promise<TrackedImage[]> {
+  async remove(
+    images: readonly ImageName[],
+    purge: boolean,
+  ): Promise<{ removed: TrackedImage[]; purgedResourceIds: string[]; purgedInstanceIds: string[] }> {
     const names = images.map((i) => i.name);
     return this.listChange(async (tx) => {
       const active = await tx.query<{ name: string }>(
@@ -133,8 +150,21 @@ export class TrackingService {
         );
       }
       const removed = await this.tombstone(tx, names);
-      if (purge) await tx.query('DELETE FROM processing_resource WHERE name = ANY($1::text[])', [names]);
-      return inOrder(names, removed);
+      let purgedResourceIds: string[] = [];
+      let purgedInstanceIds: string[] = [];
+      if (purge) {
+        // The ids go back to clients, whose caches evict them (instances go by cascade).
+        purgedInstanceIds = (
+          await tx.query<{ id: string }>(
+            'SELECT i.id FROM processing_instance i JOIN processing_resource r ON r.id = i.resource_id WHERE r.name = ANY($1::text[]) ORDER BY i.id',
+            [names],
+          )
+        ).map((r) => r.id);
+        purgedResourceIds = (
+          await tx.query<{ id: string }>('DELETE FROM processing_resource WHERE name = ANY($1::text[]) RETURNING id', [names])
+        ).map((r) => r.id);
+      }
+      return { removed: inOrder(names, removed), purgedResourceIds, purgedInstanceIds };
     });
   }
 

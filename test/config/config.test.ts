@@ -110,6 +110,8 @@ describe('loadConfig: defaults', () => {
       introspection: true,
       landingPage: true,
       sandboxTelemetry: false,
+      apqCacheBytes: 8 * 1024 * 1024,
+      getMaxAgeSeconds: 5,
     });
   });
 
@@ -283,6 +285,10 @@ describe('loadConfig: valid values', () => {
       [g.maxDepth, g.maxCost, g.maxAliases, g.maxRootFields, g.maxBatch, g.maxBodyBytes],
       [5, 500, 7, 8, 2, 4096],
     );
+    const apq = loadConfig({ GRAPHQL_APQ_CACHE_BYTES: '0', GRAPHQL_GET_MAX_AGE: '60' }).graphql;
+    assert.deepEqual([apq.apqCacheBytes, apq.getMaxAgeSeconds], [0, 60]);
+    assert.throws(() => loadConfig({ GRAPHQL_GET_MAX_AGE: '-1' }), /GRAPHQL_GET_MAX_AGE/);
+    assert.throws(() => loadConfig({ GRAPHQL_APQ_CACHE_BYTES: 'lots' }), /GRAPHQL_APQ_CACHE_BYTES/);
     const prod = loadConfig({ NODE_ENV: 'production' });
     assert.equal(prod.production, true);
     assert.equal(prod.graphql.introspection, false);

@@ -39,12 +39,12 @@ test('the schema holds the API that clients rely on', async () => {
   const schema = await buildAppSchema();
   const query = schema.getQueryType()!;
   const fields = query.getFields();
-  for (const name of ['resources', 'resource', 'instance', 'trackedImages', 'scrapeRun', 'scrapeRuns', 'scraper']) {
+  for (const name of ['resources', 'resource', 'instance', 'trackedImages', 'scrapeRun', 'scrapeRuns', 'scraper', 'node', 'nodes']) {
     assert.ok(fields[name], `Query.${name} exists`);
   }
   assert.deepEqual(
     fields.resources.args.map((a) => a.name).sort(),
-    ['after', 'filter', 'first', 'orderBy'],
+    ['after', 'before', 'filter', 'first', 'last', 'orderBy'],
   );
   assert.equal(fields.resources.args.find((a) => a.name === 'first')!.defaultValue, 20);
   assert.equal(String(fields.resources.type), 'ResourceConnection!');

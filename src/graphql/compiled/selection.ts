@@ -196,6 +196,8 @@ function checkedArgs(def: GraphQLField<unknown, unknown>, node: FieldNode, walk:
     throw new NotCompilable(`${def.name}: arguments do not coerce`);
   }
   for (const k of Object.keys(args)) if (!known.has(k)) throw new NotCompilable(`${def.name}(${k})`);
+  // `first: null` (backward-paging clients null it): the resolvers say what is wrong or page.
+  if (known.has('first') && typeof args.first !== 'number') throw new NotCompilable(`${def.name}(first: null)`);
   return args;
 }
 

@@ -1,7 +1,8 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import type { GraphQLContext } from '../../graphql/context';
-import { pageArgs } from '../../graphql/connection';
+import { pageArgs, pageQuery } from '../../graphql/connection';
 import { argsKey } from '../../graphql/loaders';
 import { ScrapeResult, ScrapeResultStatus, ScrapeRun, ScrapeRunConnection } from './scrape-run.type';
 
@@ -19,8 +20,8 @@ export class ScrapeResultsArgs {
 @Resolver(() => ScrapeRun)
 export class ScrapeRunResolver {
   @Query(() => ScrapeRunConnection, { description: 'Scrape runs, newest first.' })
-  scrapeRuns(@Args() args: ScrapeRunsArgs, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.runs.list(args);
+  scrapeRuns(@Args() args: ScrapeRunsArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.services.runs.list(pageQuery(args, info));
   }
 
   @Query(() => ScrapeRun, { nullable: true, description: 'One scrape run; null when the id is unknown.' })

@@ -1,5 +1,5 @@
 import { Db, Queryable, sortKeyText, TIMESTAMP_KEY, UUID_RE } from '../../database/db';
-import { decodeCursor, Page, toPage } from '../../graphql/connection';
+import { decodeCursor, Page, PageQuery, pageWindow, toWindowPage } from '../../graphql/connection';
 import { BadUserInputError } from '../../graphql/errors';
 import { ScrapeResult, ScrapeResultStatus, ScrapeRun } from './scrape-run.type';
 
@@ -36,27 +36,39 @@ export class ScrapeRunService {
   constructor(private readonly db: Db) {}
 
   /** Newest first. */
-  async list(q: { first: number; after?: string | null }): Promise<Page<ScrapeRun>> {
+  async list(q: PageQuery): Promise<Page<ScrapeRun>> {
     const ordering = 'runs:created:desc';
     const params: unknown[] = [];
-    let where = '';
-    if (q.after) {
-      const k = decodeCursor(ordering, q.after);
+    const where: string[] = [];
+    const window = pageWindow(q);
+    for (const side of ['after', 'before'] as const) {
+      const cursor = window[side];
+      if (!cursor) continue;
+      const k = decodeCursor(ordering, cursor, side);
       if (!k.key || !TIMESTAMP_KEY.test(k.key) || !UUID_RE.test(k.id)) {
-        throw BadUserInputError.field('after', 'not a cursor returned by this API');
+        throw BadUserInputError.field(side, 'not a cursor returned by this API');
       }
-      where = `WHERE (r.created_at, r.id) < ($1::timestamptz, $2::uuid)`;
-      params.push(k.key, k.id);
+      // Newest first: `after` is older, `before` newer.
+      where.push(`(r.created_at, r.id) ${side === 'after' ? '<' : '>'} ($${params.push(k.key)}::timestamptz, $${params.push(k.id)}::uuid)`);
     }
+    const dir = window.backward ? 'ASC' : 'DESC';
     const rows = await this.db.query<ScrapeRun & { _sortKey: string }>(
-      `SELECT ${LIVE_RUN_COLUMNS}, ${sortKeyText('r.created_at', 'timestamptz')} AS "_sortKey" FROM ${LIVE_RUN_FROM} ${where}
-       ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.push(q.first + 1)}`,
+      `SELECT ${LIVE_RUN_COLUMNS}, ${sortKeyText('r.created_at', 'timestamptz')} AS "_sortKey" FROM ${LIVE_RUN_FROM}
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY r.created_at ${dir}, r.id ${dir} LIMIT $${params.push(window.count + 1)}`,
       params,
     );
-    return toPage(rows, q.first, ordering, q.after, (r) => r, async () => {
+    return toWindowPage(rows, window, ordering, (r) => r, async () => {
       const [row] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM scrape_run');
       return row.n;
     });
+  }
+
+  /** Runs by id, in one statement; ids that are not uuids match none. */
+  async byIds(ids: readonly string[]): Promise<ScrapeRun[]> {
+    const valid = ids.filter((id) => UUID_RE.test(id));
+    if (valid.length === 0) return [];
+    return this.db.query<ScrapeRun>(`SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.id = ANY($1::uuid[])`, [valid]);
   }
 
   async byId(id: string): Promise<ScrapeRun | null> {

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../graphql/connection';
+import { Node } from '../../graphql/node';
 import { DateTime } from '../../graphql/scalars';
 
 export enum ScrapeTrigger {
@@ -114,7 +115,7 @@ export class ScrapeResult {
   runId: string;
 }
 
-@ObjectType({ description: 'One scrape of Docker Hub: what started it, how far it is, what it did.' })
+@ObjectType({ implements: Node, description: 'One scrape of Docker Hub: what started it, how far it is, what it did.' })
 export class ScrapeRun {
   @Field(() => ID, { description: 'Run identifier.' })
   id: string;

@@ -36,7 +36,7 @@ function list(name: string, fallback: string[]): string[] {
 export const settings = {
   rounds: num('BENCH_ROUNDS', QUICK ? 1 : 2),
   warmup: num('BENCH_WARMUP', QUICK ? 1 : 2),
-  duration: num('BENCH_DURATION', QUICK ? 2 : 5),
+  duration: num('BENCH_DURATION', QUICK ? 2 : 4),
   connections: list('BENCH_CONNECTIONS', QUICK ? ['16'] : ['16', '64']).map(Number),
   servers: list('BENCH_SERVERS', ['catalog-sync', 'postgraphile', 'raw']),
   queries: list('BENCH_QUERIES', ['canonical', 'search', 'deep', 'resource', 'small']),

@@ -140,6 +140,13 @@ async function main() {
       const rs = a.roundsRps.map((x, i) => x / b.roundsRps[i]);
       return rs.length > 1 ? `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}` : rs[0].toFixed(2);
     };
+    // Fixed order: by query as asked, connections, then server as listed.
+    summary.sort(
+      (a, b) =>
+        queries.indexOf(a.query) - queries.indexOf(b.query) ||
+        a.connections - b.connections ||
+        servers.indexOf(a.server) - servers.indexOf(b.server),
+    );
     const rows = summary.map((x) => {
       const pg4 = find(x.query, x.connections, 'postgraphile');
       const raw = find(x.query, x.connections, 'raw');
@@ -152,6 +159,7 @@ async function main() {
         x.p99.toFixed(1),
         x.cpuMsPerReq.toFixed(2),
         x.pgCpuMsPerReq === null ? '–' : x.pgCpuMsPerReq.toFixed(2),
+        x.pgCpuMsPerReq === null ? '–' : (x.cpuMsPerReq + x.pgCpuMsPerReq).toFixed(2),
         x.rssMb,
         x.kbPerResponse.toFixed(1),
         x.server === 'postgraphile' ? '1.00' : ratio(x.rps, pg4?.rps),
@@ -162,7 +170,7 @@ async function main() {
     console.log(`\nRead benchmark, catalog ${scale.resources} resources × ${scale.instancesPerResource} instances, search "${settings.search}"`);
     console.log(
       table(
-        ['query', 'conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'cpu ms/req', 'pg cpu ms/req', 'rss MB', 'KB/resp', '×PG4', '×PG4 rounds', '×raw'],
+        ['query', 'conn', 'server', 'req/s', 'p50 ms', 'p99 ms', 'cpu ms/req', 'pg cpu ms/req', 'total cpu', 'rss MB', 'KB/resp', '×PG4', '×PG4 rounds', '×raw'],
         rows,
       ),
     );

@@ -73,10 +73,10 @@ async function main() {
     const filtered = lat('totalCount search');
     const rss = Math.max(...results.map((r: any) => r.rssMb));
     const targets = [
-      ['search p50 < 10 ms', `${search.p50} ms`, search.p50 < 10],
-      ['deep page p50 < 10 ms', `${deep.p50} ms`, deep.p50 < 10],
+      ['search p50 < 10 ms', `${search.p50.toFixed(1)} ms`, search.p50 < 10],
+      ['deep page p50 < 10 ms', `${deep.p50.toFixed(1)} ms`, deep.p50 < 10],
       ['deep page p50 ≤ 1.5 × first page', `${(deep.p50 / Math.max(first.p50, 0.001)).toFixed(2)} ×`, deep.p50 <= 1.5 * first.p50],
-      ['filtered totalCount p50 < 50 ms', `${filtered.p50} ms`, filtered.p50 < 50],
+      ['filtered totalCount p50 < 50 ms', `${filtered.p50.toFixed(1)} ms`, filtered.p50 < 50],
       ['RSS under load < 300 MB', `${rss} MB`, rss < 300],
     ];
     console.log(`\ntargets (latencies at ${Math.min(...connections)} connection${Math.min(...connections) === 1 ? '' : 's'}):`);

@@ -106,6 +106,7 @@ describe('loadConfig: defaults', () => {
       maxBodyBytes: 1024 * 1024,
       introspection: true,
       landingPage: true,
+      compiledReads: true,
     });
   });
 
@@ -289,6 +290,8 @@ describe('loadConfig: valid values', () => {
     const devOff = loadConfig({ GRAPHQL_INTROSPECTION: 'false', GRAPHQL_SANDBOX: '0' });
     assert.equal(devOff.graphql.introspection, false);
     assert.equal(devOff.graphql.landingPage, false);
+    assert.equal(loadConfig({ GRAPHQL_COMPILED_READS: 'false' }).graphql.compiledReads, false);
+    assert.throws(() => loadConfig({ GRAPHQL_COMPILED_READS: 'maybe' }), /GRAPHQL_COMPILED_READS/);
   });
 });
 

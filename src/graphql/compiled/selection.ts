@@ -196,8 +196,8 @@ function checkedArgs(def: GraphQLField<unknown, unknown>, node: FieldNode, walk:
     throw new NotCompilable(`${def.name}: arguments do not coerce`);
   }
   for (const k of Object.keys(args)) if (!known.has(k)) throw new NotCompilable(`${def.name}(${k})`);
-  // An explicit `first: null` passes class-validator (null counts as missing): the resolvers decide what it means.
-  if ('first' in args && typeof args.first !== 'number') throw new NotCompilable(`${def.name}(first: null)`);
+  // `first: null` (backward-paging clients null it): the resolvers say what is wrong or page.
+  if (known.has('first') && typeof args.first !== 'number') throw new NotCompilable(`${def.name}(first: null)`);
   return args;
 }
 

@@ -112,6 +112,7 @@ describe('loadConfig: defaults', () => {
       sandboxTelemetry: false,
       apqCacheBytes: 8 * 1024 * 1024,
       getMaxAgeSeconds: 5,
+      compiledReads: true,
     });
   });
 
@@ -300,6 +301,8 @@ describe('loadConfig: valid values', () => {
     assert.equal(devOff.graphql.introspection, false);
     assert.equal(devOff.graphql.landingPage, false);
     assert.equal(loadConfig({ GRAPHQL_SANDBOX_TELEMETRY: 'true' }).graphql.sandboxTelemetry, true);
+    assert.equal(loadConfig({ GRAPHQL_COMPILED_READS: 'false' }).graphql.compiledReads, false);
+    assert.throws(() => loadConfig({ GRAPHQL_COMPILED_READS: 'maybe' }), /GRAPHQL_COMPILED_READS/);
   });
 });
 

@@ -256,6 +256,9 @@ describe('anything else goes through Apollo, with the same answers and errors', 
     await refused(`{ resource(name: "nginx") { instances(first: 0) { totalCount } } }`);
     await refused(`{ resource(name: "nginx") { instances(after: "garbage") { totalCount } } }`);
     await refused(`{ resources(first: 1) { nope } }`, undefined, 'GRAPHQL_VALIDATION_FAILED');
+    // An explicit null page size is the resolvers' to interpret, whatever they answer.
+    const nullFirst = await both(`{ resources(first: null) { totalCount pageInfo { hasNextPage } edges { node { name } } } }`);
+    assert.equal(nullFirst.compiled, false);
     await refused(`query($n: Int!) { resources(first: $n) { totalCount } }`, {}, 'BAD_USER_INPUT');
   });
 

@@ -274,13 +274,13 @@ export const DEFAULT_LIST_SIZE = 10;
 
 /**
  * Large text fields: they cost 1 per started {@link TEXT_UNIT} characters, estimated at this
- * many units before execution (a Docker Hub full description runs to ~25,000 characters),
+ * many units before execution (5,000 characters; a Docker Hub full description runs to ~25,000),
  * and charged for their actual length while executing.
  */
 export const TEXT_COST_ESTIMATES: Readonly<Record<string, number>> = {
-  'ProcessingResource.description': 10,
+  'ProcessingResource.description': 50,
 };
-export const TEXT_UNIT = 1_000;
+export const TEXT_UNIT = 100;
 
 function coordinate(parent: GraphQLNamedType | undefined, node: FieldNode): string {
   return `${parent?.name ?? '?'}.${node.name.value}`;

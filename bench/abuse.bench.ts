@@ -66,6 +66,7 @@ function child(script: string, args: string[]): Promise<any> {
 
 async function main() {
   const db = await createTestDatabase('bench_abuse');
+  const app = await startBenchApp(db.url, { DOCKER_SCRAPER_IMAGES: 'nginx', ...(process.env.GRAPHQL_MAX_CONCURRENT ? { GRAPHQL_MAX_CONCURRENT: process.env.GRAPHQL_MAX_CONCURRENT } : {}) }, true); // migrates the database
   await db.query(`
     INSERT INTO processing_resource (id, name, namespace, repository, description, short_description, logo, owners,
       is_draft, star_count, pull_count, upstream_last_updated, content_hash)
@@ -90,7 +91,6 @@ async function main() {
   );
   await db.query('ANALYZE');
 
-  const app = await startBenchApp(db.url, {}, true);
   const base = `http://127.0.0.1:${app.http!.port}`;
   const body = JSON.stringify({ query: NEAR_LIMIT });
   const one = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -305,7 +305,7 @@ describe('schema-driven GraphQL fuzz', () => {
     assert.ok(health.length > 10);
     // The target is 50 ms (bench/abuse.bench.ts measures it under load from another process);
     // here the fuzz client shares the process and a shared CI machine its cores: bounds with room.
-    assert.ok(q(0.5) < 100, `p50 ${q(0.5).toFixed(1)} ms`);
+    assert.ok(q(0.5) < Number(process.env.FUZZ_HEALTH_P50_MS ?? 250), `p50 ${q(0.5).toFixed(1)} ms`);
     assert.ok(max < Number(process.env.FUZZ_HEALTH_MAX_MS ?? 3_000), `max ${max.toFixed(1)} ms`);
   });
 });

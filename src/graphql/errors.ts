@@ -120,7 +120,10 @@ export function formatError(fallbackLogger: Logger) {
       // Apollo wraps validation errors (code GRAPHQL_VALIDATION_FAILED): an abuse limit's own
       // code (QUERY_TOO_COMPLEX) on the wrapped error wins.
       const inner = original.originalError instanceof GraphQLError ? original.originalError : undefined;
-      const code = (inner?.extensions?.code as string | undefined) ?? (formatted.extensions?.code as string | undefined) ?? ErrorCode.BAD_USER_INPUT;
+      // Apollo labels a request error without a code INTERNAL_SERVER_ERROR (graphql-js's "Too many
+      // errors processing variables"): about the request all the same.
+      const given = (inner?.extensions?.code as string | undefined) ?? (formatted.extensions?.code as string | undefined);
+      const code = given === undefined || given === ErrorCode.INTERNAL_SERVER_ERROR ? ErrorCode.BAD_USER_INPUT : given;
       return { ...formatted, extensions: { ...formatted.extensions, code } };
     }
     const scope = requestScope.getStore();

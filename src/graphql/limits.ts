@@ -254,10 +254,11 @@ export function operationRootFields(document: DocumentNode, op: OperationDefinit
  * multiplied by this. Unknown lists count {@link DEFAULT_LIST_SIZE}. The edges of a
  * connection count 1: the connection's `first` already multiplies them. An answer with
  * more items than estimated is charged the difference while it executes (see
- * {@link chargeActualSizes}), so a tag with 10,000 platforms cannot pass at the price of 8.
+ * {@link chargeActualSizes}), so a tag with 10,000 platforms cannot pass at the price of 4 (multi-arch
+ * official images have 2–8; 8 priced the frontends' canonical 50 × 10 list at 12,601, over the limit).
  */
 export const LIST_SIZE_ESTIMATES: Readonly<Record<string, number>> = {
-  'ProcessingInstance.platforms': 8,
+  'ProcessingInstance.platforms': 4,
   'ProcessingInstance.editedFields': 4,
   'ProcessingResource.editedFields': 4,
   'ProcessingResource.owners': 1,
@@ -275,13 +276,13 @@ export const DEFAULT_LIST_SIZE = 10;
 
 /**
  * Large text fields: they cost 1 per started {@link TEXT_UNIT} characters, estimated at this
- * many units before execution (a Docker Hub full description runs to ~25,000 characters),
+ * many units before execution (5,000 characters; a Docker Hub full description runs to ~25,000),
  * and charged for their actual length while executing.
  */
 export const TEXT_COST_ESTIMATES: Readonly<Record<string, number>> = {
-  'ProcessingResource.description': 10,
+  'ProcessingResource.description': 50,
 };
-export const TEXT_UNIT = 1_000;
+export const TEXT_UNIT = 100;
 
 function coordinate(parent: GraphQLNamedType | undefined, node: FieldNode): string {
   return `${parent?.name ?? '?'}.${node.name.value}`;

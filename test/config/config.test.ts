@@ -106,7 +106,7 @@ describe('loadConfig: defaults', () => {
       maxBodyBytes: 1024 * 1024,
       maxTokens: 2_000,
       maxParseDepth: 40,
-      maxConcurrent: 16,
+      maxConcurrent: 8,
       introspection: true,
       landingPage: true,
       sandboxTelemetry: false,

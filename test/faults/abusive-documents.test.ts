@@ -195,7 +195,7 @@ describe('cost: lists, large text and one budget per request', () => {
     // platforms: 8 estimated items × 2 fields, env: 4 × 2, owners: 1 × 1.
     assert.equal(cost('{ instance(ref: "x") { platforms { architecture os } } }'), 1 + (1 + 8 * 2));
     assert.equal(cost('{ instance(ref: "x") { access { container { env { name value } command } } } }'), 1 + (1 + (1 + (1 + 4 * 2) + (1 + 4 * 1))));
-    assert.equal(cost('{ resource(name: "x") { owners { name } description } }'), 1 + (1 + 1 * 1) + 10);
+    assert.equal(cost('{ resource(name: "x") { owners { name } description } }'), 1 + (1 + 1 * 1) + 50);
     const perInstance = 1 + 8 * 6; // platforms { architecture os variant digest size __typename }
     assert.equal(
       cost('{ resources { edges { node { instances { edges { node { platforms { architecture os variant digest size __typename } } } } } } } }'),
@@ -224,6 +224,14 @@ describe('cost: lists, large text and one budget per request', () => {
     const res = await app.gql('{ resource(name: "org/wide") { description } }');
     assert.equal(res.errors, undefined);
     assert.equal(res.data.resource.description.length, 5_000);
+    // 1,000,000 characters cost 10,000 units: over the budget once the field is resolved.
+    await db.query(`UPDATE processing_resource SET description = repeat('y', 1000000) WHERE name = 'org/wide'`);
+    const big = await fetch(app.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ resource(name: "org/wide") { name description } }' }) });
+    const text = await big.text();
+    assert.ok(text.length < 10_000, `${text.length} bytes`);
+    const body = JSON.parse(text);
+    assert.equal(body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', text.slice(0, 300));
+    assert.deepEqual(body.errors[0].path, ['resource', 'description']);
   });
 
   test('the operations of a batch share one budget', async () => {

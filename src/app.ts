@@ -1,10 +1,10 @@
 import 'reflect-metadata';
+import net from 'node:net';
 import './graphql/production-mode';
 import type { DataSource } from 'typeorm';
 import type { ApolloServer } from '@apollo/server';
 import { Config, redactUrl } from './config/config';
 import { createLogger, Logger } from './shared/logger';
-import net from 'node:net';
 import { createDataSource, runMigrations } from './database/data-source';
 import { Db } from './database/db';
 import { DataDirInUseError, EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded';

@@ -1,4 +1,5 @@
 import { InitialSchema1764300000000 } from './1764300000000-InitialSchema';
+import { LiveChanges1764600000000 } from './1764600000000-LiveChanges';
 
 /** Every migration, oldest first. Add new ones here as well as in this folder. */
-export const MIGRATIONS = [InitialSchema1764300000000];
+export const MIGRATIONS = [InitialSchema1764300000000, LiveChanges1764600000000];

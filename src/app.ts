@@ -22,6 +22,7 @@ import { RunningHttpServer, startHttpServer } from './http/server';
 import { DockerHubClient } from './scraping/hub';
 import { ScrapeEngine } from './scraping/scrape-engine';
 import { ScrapeService } from './scraping/scrape.service';
+import { Live, startLive } from './events/live';
 
 export interface App {
   config: Config;
@@ -32,6 +33,8 @@ export interface App {
   /** Prometheus metrics of this instance (GET /metrics); the engine records scraper metrics here. */
   metrics: Metrics;
   engine: ScrapeEngine;
+  /** Live changes: change feed, subscriptions, webhooks. */
+  live: Live;
   /** Absent when started with `http: false`. */
   http?: RunningHttpServer;
   /** Base URL of the HTTP server, e.g. `http://localhost:4000`; empty without one. */
@@ -48,6 +51,8 @@ export interface StartOptions {
    * `if-empty` (the scrape command: seeds a new database, never edits an existing list).
    */
   reconcile?: 'full' | 'if-empty';
+  /** The clock of the webhook worker (tests move it to reach the failure window). */
+  clock?: () => Date;
 }
 
 /** Everything a process needs, in order: database → migrations → image list → schema → HTTP. */
@@ -93,7 +98,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       },
     });
     const runs = new ScrapeRunService(db);
+    const live = await startLive({ db, runs, config, logger, clock: opts.clock });
+    cleanup.unshift(() => live.stop());
     const services: Services = {
+      ...live.services,
       config,
       catalog: new CatalogService(db),
       tracking: new TrackingService(db, config.scraper.maxTags, logger),
@@ -119,6 +127,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       services,
       metrics,
       engine,
+      live,
       url: '',
       close: () => (closed ??= runCleanup(cleanup, logger)),
     };
@@ -174,6 +183,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       config.host,
     );
     cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
+    const subscriptions = live.attach(server.server, schema, services);
+    cleanup.unshift(() => subscriptions.close()); // closed (1001) before the HTTP server stops
     logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
 
     return Object.assign(app, { http: server, url: server.url });

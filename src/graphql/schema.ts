@@ -12,6 +12,7 @@ import { TrackedImageResolver } from '../tracking/tracking.resolver';
 import { TrackedImageCountResolver } from '../tracking/tracked-image.type';
 import { TrackingMutationResolver } from '../tracking/tracking-mutations.resolver';
 import { EnrichmentResolver } from '../catalog/enrichment.resolver';
+import { LIVE_RESOLVERS, NO_TOPICS_PUBSUB } from '../subscriptions/resolvers';
 import type { GraphQLContext } from './context';
 import { UnauthenticatedError } from './errors';
 import { DateTime } from './scalars';
@@ -30,6 +31,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ScrapeResolver,
   TrackingMutationResolver,
   EnrichmentResolver,
+  ...LIVE_RESOLVERS,
 ];
 
 const TOKEN_HELP =
@@ -55,7 +57,7 @@ let built: Promise<GraphQLSchema> | undefined;
 const ROOT_DESCRIPTIONS = {
   query: 'Reads of the catalog, the tracked image list and the scrape history. Public.',
   mutation: 'Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`.',
-  subscription: 'Live updates.',
+  subscription: 'Live changes over graphql-ws on /graphql (ws:// or wss://). Public, like queries.',
 } as const;
 
 /** The executable schema (built once per process: type-graphql metadata is global). */
@@ -64,6 +66,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
+    pubSub: NO_TOPICS_PUBSUB,
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
     scalarsMap: [{ type: Date, scalar: DateTime }],
   }).then((schema) => {

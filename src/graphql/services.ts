@@ -4,6 +4,9 @@ import type { Config } from '../config/config';
 import type { ScrapeRunService } from '../scraping/runs/scrape-run.service';
 import type { ScrapeService } from '../scraping/scrape.service';
 import type { TrackingService } from '../tracking/tracking.service';
+import type { CatalogEventService } from '../events/catalog-events.service';
+import type { LiveHub } from '../subscriptions/live-hub';
+import type { WebhookService } from '../webhooks/webhook.service';
 
 /** The services resolvers call. Built once per process in app.ts. */
 export interface Services {
@@ -14,4 +17,8 @@ export interface Services {
   scrape: ScrapeService;
   /** Manual enrichment of resources and instances (updateResource, updateInstance). */
   enrichment: EnrichmentService;
+  /** Live changes: the change feed (catalogEvents), subscriptions, webhooks. */
+  events: CatalogEventService;
+  live: LiveHub;
+  webhooks: WebhookService;
 }

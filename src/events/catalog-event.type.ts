@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
-import { connectionTypes } from '../graphql/connection';
+import { connectionTypes, encodeCursor } from '../graphql/connection';
 import { DateTime } from '../graphql/scalars';
 import { ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from '../scraping/runs/scrape-run.type';
 
@@ -82,6 +82,9 @@ export class CatalogEvent {
   @Field(() => ID, { description: 'Increasing in commit order (a decimal number): an event with a higher id committed later.' })
   id: string;
 
+  @Field({ description: 'This event as a catalogEvents cursor: after a disconnect, `catalogEvents(after: <cursor of the last event seen>)` returns what was missed.' })
+  cursor: string;
+
   @Field(() => CatalogEventType, { description: 'What happened.' })
   type: CatalogEventType;
 
@@ -158,6 +161,7 @@ export function toCatalogEvent(row: {
   const isRun = row.type === 'SCRAPE_RUN_STARTED' || row.type === 'SCRAPE_RUN_FINISHED';
   return {
     id: String(row.id),
+    cursor: encodeCursor(EVENTS_ORDERING, { key: null, id: String(row.id) }),
     type: row.type as CatalogEventType,
     occurredAt: row.occurred_at,
     image: row.image,
@@ -186,5 +190,8 @@ export function toCatalogEvent(row: {
       : null,
   };
 }
+
+/** The ordering name inside catalogEvents cursors. */
+export const EVENTS_ORDERING = 'events:id';
 
 export const EVENT_COLUMNS = 'e.id, e.type, e.occurred_at, e.image, e.resource_id, e.instance_id, e.run_id, e.data';

@@ -2,7 +2,7 @@ import { Db, Params } from '../database/db';
 import { decodeCursor, Page, toPage } from '../graphql/connection';
 import { BadUserInputError } from '../graphql/errors';
 import { ImageNameError, parseImageName } from '../shared/image-name';
-import { CatalogEvent, CatalogEventType, EVENT_COLUMNS, toCatalogEvent } from './catalog-event.type';
+import { CatalogEvent, CatalogEventType, EVENT_COLUMNS, EVENTS_ORDERING, toCatalogEvent } from './catalog-event.type';
 
 /** A filter with canonical image names; empty or absent lists match everything. */
 export interface EventFilter {
@@ -10,7 +10,7 @@ export interface EventFilter {
   images?: readonly string[] | null;
 }
 
-const ORDERING = 'events:id';
+const ORDERING = EVENTS_ORDERING;
 
 /** Reads of the change feed (catalog_event), in id order: commit order (src/events/outbox.ts). */
 export class CatalogEventService {

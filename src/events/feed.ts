@@ -43,6 +43,11 @@ export class EventFeed {
     this.log = opts.logger.child({ component: 'event-feed' });
   }
 
+  /** Listeners of events now (subscriptions, the webhook worker). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /** The id of the last event delivered to listeners. */
   get position(): string {
     return this.lastId;

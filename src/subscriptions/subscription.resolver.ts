@@ -15,17 +15,23 @@ export class CatalogChangedArgs {
 
 /**
  * Each event is resolved with fresh per-request loaders: a subscription lives long, and
- * what an earlier event loaded must not be served to a later one.
+ * what an earlier event loaded must not be served to a later one. A plain iterator, not an
+ * async generator: a generator's `return()` waits for its pending `next()`, so a client's
+ * "complete" would only take effect at the next event.
  */
-async function* freshLoaders<T>(context: GraphQLContext, source: AsyncIterableIterator<T>): AsyncGenerator<T> {
-  try {
-    for await (const value of source) {
-      context.loaders = new LoaderRegistry();
-      yield value;
-    }
-  } finally {
-    await source.return?.();
-  }
+function freshLoaders<T>(context: GraphQLContext, source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  return {
+    async next() {
+      const r = await source.next();
+      if (!r.done) context.loaders = new LoaderRegistry();
+      return r;
+    },
+    return: () => source.return?.() ?? Promise.resolve({ value: undefined, done: true }),
+    throw: (e?: unknown) => source.throw?.(e) ?? Promise.reject(e),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 @Resolver()

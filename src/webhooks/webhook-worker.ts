@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../database/db';
 import type { LiveConfig } from '../config/config';
@@ -68,7 +68,7 @@ export class WebhookWorker {
   private readonly log: Logger;
 
   constructor(private readonly opts: WebhookWorkerOptions) {
-    this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:webhooks`;
+    this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:webhooks:${randomBytes(3).toString('hex')}`;
     this.clock = opts.clock ?? (() => new Date());
     this.log = opts.logger.child({ component: 'webhooks' });
   }

@@ -46,7 +46,7 @@ export function signature(secret: string, body: string): string {
 /**
  * Sends webhook deliveries. Deliveries are rows created in the transaction of their event
  * (src/events/outbox.ts), so each (webhook, event) has exactly one; any process claims due
- * ones with `FOR UPDATE SKIP LOCKED` and a lease. A process that dies mid-send leaves its
+ * ones with `FOR UPDATE SKIP LOCKED` and a lease (twice WEBHOOK_TIMEOUT, at least the timeout + 5 s). A process that dies mid-send leaves its
  * claim to expire; another one sends again with the same X-Catalog-Delivery id (at least
  * once on the wire; receivers deduplicate by that id).
  *
@@ -124,7 +124,8 @@ export class WebhookWorker {
 
   private async claim(limit: number): Promise<Claimed[]> {
     const now = this.clock();
-    const leaseMs = this.opts.config.webhookTimeoutMs + 30_000;
+    // Longer than any send can take (the timeout bounds it) plus recording its outcome.
+    const leaseMs = this.opts.config.webhookTimeoutMs + Math.max(5_000, this.opts.config.webhookTimeoutMs);
     return this.opts.db.query<Claimed>(
       `WITH c AS (
          SELECT d.id FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id

@@ -10,6 +10,7 @@ import { FakeDockerHub } from '../support/fake-docker-hub';
 import { syntheticCatalog } from '../support/hub-data';
 import { scrape } from '../support/scrape';
 import { sendWebhook } from '../../src/webhooks/sender';
+import { Child, startChild } from '../support/child';
 
 const IMAGES = syntheticCatalog(3, { tagsPerImage: 2, namespace: () => 'hooks', multiArch: () => false });
 const NAMES = IMAGES.map((i) => `hooks/${i.name}`);
@@ -227,7 +228,7 @@ describe('webhooks', () => {
     const port = await closedPort();
     const { webhook } = await create(a, { url: `http://127.0.0.1:${port}/nobody`, description: '' });
     await ping(webhook.id);
-    const [d] = await waitDeliveries(webhook.id, (d) => d[0]?.attempts >= 2);
+    const [d] = await waitDeliveries(webhook.id, (d) => d[0]?.attemptLog.length >= 2);
     assert.equal(d.attemptLog[0].outcome, 'RETRY');
     assert.match(d.attemptLog[0].error, /ECONNREFUSED/);
     // The receiver comes up (the URL is read at each attempt): the next retry succeeds.
@@ -272,7 +273,7 @@ describe('webhooks', () => {
     receiver.plan.push(...Array.from({ length: 200 }, () => status(500)));
     try {
       await ping(webhook.id);
-      await waitDeliveries(webhook.id, (d) => d[0]?.attempts >= 1);
+      await waitDeliveries(webhook.id, (d) => d[0]?.attemptLog.length >= 1); // one attempt recorded
       const [w0] = await db.query<{ failing_since: Date | null; enabled: boolean }>(`SELECT failing_since, enabled FROM webhook WHERE id = $1`, [webhook.id]);
       assert.ok(w0.failing_since, 'failing since the first failed attempt');
       assert.equal(w0.enabled, true);
@@ -358,5 +359,52 @@ describe('webhook SSRF protection', () => {
     assert.equal(row.status, 'FAILED');
     assert.match(row.last_error, /resolves to .* loopback, private or link-local/);
     assert.equal(receiver.received.length, 0);
+  });
+});
+
+describe('webhook delivery across a crash', () => {
+  test('kill -9 during a delivery: another replica sends it again with the same delivery id', async () => {
+    const db = await createTestDatabase('webhooks_crash');
+    const receiver = await Receiver.start();
+    let child: Child | undefined;
+    let app: TestApp | undefined;
+    try {
+      const env = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL: '100ms', WEBHOOK_TIMEOUT: '2s', DOCKER_SCRAPER_ENABLED: 'false' };
+      child = startChild({ DATABASE_URL: db.url, ...env });
+      await child.waitForLog((l) => l.step === 'ready', 60_000);
+      receiver.plan.push(() => undefined); // holds the first request open: the sender is mid-delivery
+      await db.query(`INSERT INTO webhook (id, url, secret) VALUES ('0190a000-0000-7000-8000-00000000c0de', $1, 'secret-secret-secret')`, [`${receiver.url}/crash`]);
+      await db.query(
+        `INSERT INTO webhook_delivery (id, webhook_id, event_type, payload) VALUES ('0190a000-0000-7000-8000-00000000beef', '0190a000-0000-7000-8000-00000000c0de', 'PING', '{"type":"PING"}')`,
+      );
+      await receiver.until(() => receiver.on('/crash').length === 1, 30_000);
+      child.kill('SIGKILL');
+      await child.exited;
+      const [held] = await db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM webhook_delivery WHERE id = '0190a000-0000-7000-8000-00000000beef'`);
+      assert.deepEqual(held, { status: 'SENDING', attempts: 1 });
+
+      app = await startTestApp(db.url, env);
+      await receiver.until(() => receiver.on('/crash').length === 2, 30_000);
+      const [first, second] = receiver.on('/crash');
+      assert.equal(first.headers['x-catalog-delivery'], '0190a000-0000-7000-8000-00000000beef');
+      assert.equal(second.headers['x-catalog-delivery'], first.headers['x-catalog-delivery'], 'the same idempotency key on the wire');
+      assert.equal(second.body, first.body);
+      const deadline = Date.now() + 10_000;
+      let row: any;
+      do {
+        [row] = await db.query(`SELECT status, attempts FROM webhook_delivery WHERE id = '0190a000-0000-7000-8000-00000000beef'`);
+        if (row.status === 'SUCCEEDED') break;
+        await new Promise((r) => setTimeout(r, 50));
+      } while (Date.now() < deadline);
+      assert.deepEqual(row, { status: 'SUCCEEDED', attempts: 2 });
+    } finally {
+      if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
+        child.kill('SIGKILL');
+        await child.exited;
+      }
+      await app?.close();
+      await receiver.close();
+      await db.drop();
+    }
   });
 });

@@ -22,7 +22,7 @@ import { RunningHttpServer, startHttpServer } from './http/server';
 import { DockerHubClient } from './scraping/hub';
 import { ScrapeEngine } from './scraping/scrape-engine';
 import { ScrapeService } from './scraping/scrape.service';
-import { Live, startLive } from './events/live';
+import { createLive, Live } from './events/live';
 
 export interface App {
   config: Config;
@@ -98,8 +98,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       },
     });
     const runs = new ScrapeRunService(db);
-    const live = await startLive({ db, runs, config, logger, clock: opts.clock });
-    cleanup.unshift(() => live.stop());
+    const live = createLive({ db, runs, config, logger, clock: opts.clock });
     const services: Services = {
       ...live.services,
       config,
@@ -115,8 +114,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     // Started before the HTTP server, so that it stops after it: on shutdown no request is
     // taken any more while the engine finishes (or hands back) the images in flight.
     step('scraper', { enabled: config.scraper.enabled });
+    cleanup.unshift(() => live.stop()); // stops after the engine, whose last commits still write events
     await engine.start();
     cleanup.unshift(() => engine.stop());
+    await live.start();
 
     let closed: Promise<void> | undefined;
     const app: App = {

@@ -17,17 +17,18 @@ export interface Live {
   feed: EventFeed;
   worker: WebhookWorker;
   services: Pick<Services, 'events' | 'live' | 'webhooks'>;
+  /** Starts reading the feed and sending webhooks. */
+  start(): Promise<void>;
   /** Serves subscriptions (graphql-ws) on the HTTP server's /graphql. */
   attach(server: http.Server, schema: GraphQLSchema, services: Services): SubscriptionServer;
   stop(): Promise<void>;
 }
 
-/** Live changes for one process: the feed reader, the subscription sources, the webhook worker. */
-export async function startLive(opts: { db: Db; runs: ScrapeRunService; config: Config; logger: Logger; clock?: () => Date }): Promise<Live> {
+/** Live changes for one process: the feed reader, the subscription sources, the webhook worker (call `start`). */
+export function createLive(opts: { db: Db; runs: ScrapeRunService; config: Config; logger: Logger; clock?: () => Date }): Live {
   const { db, config, logger } = opts;
   const events = new CatalogEventService(db);
   const feed = new EventFeed({ db, events, logger, pollMs: config.live.eventsPollMs, retentionMs: config.live.eventsRetentionMs });
-  await feed.start();
   const worker = new WebhookWorker({
     db,
     logger,
@@ -36,13 +37,16 @@ export async function startLive(opts: { db: Db; runs: ScrapeRunService; config: 
     clock: opts.clock,
     userAgent: `catalog-sync-webhooks/${VERSION} node/${process.versions.node}`,
   });
-  worker.start();
   const live = new LiveHub({ feed, runs: opts.runs, logger });
   const webhooks = new WebhookService(db, { allowPrivate: config.live.webhookAllowPrivate, onQueued: () => worker.kick() });
   return {
     feed,
     worker,
     services: { events, live, webhooks },
+    async start() {
+      await feed.start();
+      worker.start();
+    },
     attach: (server, schema, services) =>
       attachSubscriptionServer(server, {
         schema,

@@ -174,10 +174,17 @@ describe('webhooks', () => {
   test('two replicas: every event of a scrape is delivered exactly once, each a signed catalog event', async () => {
     const { secret, webhook } = await create(a, { url: `${receiver.url}/all`, description: 'everything' });
     const run = await scrape(b);
-    const events = await db.query<{ id: string; type: string }>(`SELECT id::text, type FROM catalog_event WHERE run_id = $1 OR id > (
-      SELECT min(id) FROM catalog_event WHERE run_id = $1) ORDER BY id`, [run.id]);
+    // The run's events: from its start to its end (commit order).
+    const events = await db.query<{ id: string; type: string; image: string | null }>(
+      `SELECT id::text, type, image FROM catalog_event WHERE id BETWEEN
+         (SELECT id FROM catalog_event WHERE run_id = $1 AND type = 'SCRAPE_RUN_STARTED') AND
+         (SELECT id FROM catalog_event WHERE run_id = $1 AND type = 'SCRAPE_RUN_FINISHED') ORDER BY id`,
+      [run.id],
+    );
     const expected = 1 + 3 * 3 + 1;
-    assert.equal(events.length, expected);
+    assert.equal(events.length, expected, JSON.stringify(events));
+    const everything = await db.query(`SELECT id::text, type, image, run_id FROM catalog_event ORDER BY id`);
+    assert.equal(everything.length, expected, `no other event in this database: ${JSON.stringify(everything)}`);
     await receiver.until(() => receiver.on('/all').length >= expected);
     await new Promise((r) => setTimeout(r, 300)); // would a duplicate come?
     const got = receiver.on('/all');

@@ -121,6 +121,7 @@ export class EventFeed {
         }
       }
       if (batch.length < 500 || this.stopped) return;
+      await new Promise((r) => setImmediate(r)); // let subscribers send what they got before the next batch
     }
   }
 

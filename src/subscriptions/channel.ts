@@ -11,7 +11,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   private failure: unknown;
   private cleanups: (() => void)[] = [];
 
-  constructor(private readonly maxBuffered = 1000) {}
+  constructor(private readonly maxBuffered = 10_000) {}
 
   /** Runs when the channel ends, however it ends. */
   onEnd(fn: () => void): void {

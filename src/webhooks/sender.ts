@@ -13,6 +13,21 @@ export interface SendResult {
   durationMs: number;
 }
 
+/**
+ * Keep-alive agents: a receiver that gets many deliveries reuses its connections. Every new
+ * connection still resolves through the guarded lookup, so the address check holds for each.
+ */
+const agents = new Map<string, http.Agent>();
+function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
+  const key = `${protocol}${allowPrivate}`; // a socket checked under one rule is never reused under the other
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, maxSockets: 16, timeout: 60_000 };
+    agents.set(key, (agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options)));
+  }
+  return agent;
+}
+
 export interface SendOptions {
   url: string;
   body: string;
@@ -50,7 +65,7 @@ export function sendWebhook(opts: SendOptions): Promise<SendResult> {
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.request(url, {
       method: 'POST',
-      agent: false,
+      agent: agentFor(url.protocol, opts.allowPrivate),
       lookup: guardedLookup(opts.allowPrivate) as never,
       headers: {
         'content-type': 'application/json',
@@ -59,15 +74,26 @@ export function sendWebhook(opts: SendOptions): Promise<SendResult> {
         ...opts.headers,
       },
     });
+    let answered: { status: number; retryAfterMs?: number } | undefined;
     const timer = setTimeout(() => {
+      if (answered) done(answered); // the status came; only the (small) body was slow
       req.destroy(new Error(`no response within ${opts.timeoutMs} ms`));
     }, opts.timeoutMs);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], opts.now?.() ?? Date.now());
-      res.destroy();
-      req.destroy();
-      done({ status, retryAfterMs });
+      answered = { status, retryAfterMs };
+      // A small answer is read to its end so that the connection can be reused; a large one is cut.
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared <= 64 * 1024) {
+        res.resume();
+        res.once('end', () => done({ status, retryAfterMs }));
+        res.once('error', () => done({ status, retryAfterMs }));
+      } else {
+        res.destroy();
+        req.destroy();
+        done({ status, retryAfterMs });
+      }
     });
     req.on('error', (err) => {
       const refused = err instanceof SsrfError || (err as { cause?: unknown }).cause instanceof SsrfError;

@@ -201,6 +201,22 @@ export class WebhookWorker {
         error = `${error}; gave up: no success within ${Math.round(cfg.webhookRetryWindowMs / 1000)} s of the event`;
       }
     }
+    if (ok) {
+      // The common case in one statement: the attempt, the delivery, the webhook's failure window reset.
+      await this.opts.db.query(
+        `WITH attempt AS (
+           INSERT INTO webhook_delivery_attempt (delivery_id, attempt, started_at, duration_ms, response_status, error, outcome, worker)
+           VALUES ($1, $3, $4, $5, $6, NULL, 'SUCCEEDED', $2) ON CONFLICT DO NOTHING),
+         delivery AS (
+           UPDATE webhook_delivery SET status = 'SUCCEEDED', last_response_status = $6, last_error = NULL, finished_at = $7,
+             claimed_by = NULL, lease_expires_at = NULL
+           WHERE id = $1 AND claimed_by = $2 AND attempts = $3 AND status = 'SENDING')
+         UPDATE webhook SET failing_since = NULL WHERE id = $8 AND failing_since IS NOT NULL`,
+        [c.id, this.workerId, c.attempts, startedAt, r.durationMs, r.status, now, c.webhook_id],
+      );
+      this.log.debug({ delivery: c.id, webhook: c.webhook_id, event: c.event_type, attempt: c.attempts, status: r.status, ms: r.durationMs }, 'webhook delivered');
+      return;
+    }
     const disabled = await this.opts.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO webhook_delivery_attempt (delivery_id, attempt, started_at, duration_ms, response_status, error, outcome, worker)

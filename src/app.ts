@@ -25,6 +25,7 @@ import { RunningHttpServer, startHttpServer } from './http/server';
 import { DockerHubClient } from './scraping/hub';
 import { ScrapeEngine } from './scraping/scrape-engine';
 import { ScrapeService } from './scraping/scrape.service';
+import { createLive, Live } from './events/live';
 
 export interface App {
   config: Config;
@@ -35,6 +36,8 @@ export interface App {
   /** Prometheus metrics of this instance (GET /metrics); the engine records scraper metrics here. */
   metrics: Metrics;
   engine: ScrapeEngine;
+  /** Live changes: change feed, subscriptions, webhooks. */
+  live: Live;
   /** Absent when started with `http: false`. */
   http?: RunningHttpServer;
   /** The compiled read path, unless GRAPHQL_COMPILED_READS=false or started without HTTP. */
@@ -64,6 +67,8 @@ export interface StartOptions {
    * supervisor restarts it. Meanwhile /healthz answers 503.
    */
   onFatal?: (err: Error) => void;
+  /** The clock of the webhook worker (tests move it to reach the failure window). */
+  clock?: () => Date;
 }
 
 /**
@@ -155,7 +160,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       },
     });
     const runs = new ScrapeRunService(db);
+    const live = createLive({ db, runs, config, logger, clock: opts.clock });
     const services: Services = {
+      ...live.services,
       config,
       catalog: new CatalogService(db),
       tracking: new TrackingService(db, config.scraper.maxTags, logger),
@@ -170,8 +177,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     // Started before the HTTP server, so that it stops after it: on shutdown no request is
     // taken any more while the engine finishes (or hands back) the images in flight.
     step('scraper', { enabled: config.scraper.enabled });
+    cleanup.unshift(() => live.stop()); // stops after the engine, whose last commits still write events
     await engine.start();
     cleanup.unshift(() => engine.stop());
+    await live.start();
 
     let closed: Promise<void> | undefined;
     const app: App = {
@@ -182,6 +191,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       services,
       metrics,
       engine,
+      live,
       url: '',
       close: () => {
         embedded?.expectExit();
@@ -253,6 +263,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       config.host,
     );
     cleanup.unshift(() => server.close(config.scraper.shutdownGraceMs));
+    const subscriptions = live.attach(server.server, schema, services);
+    cleanup.unshift(() => subscriptions.close()); // closed (1001) before the HTTP server stops
     logger.info({ step: 'ready', url: server.url, graphql: `${server.url}/graphql` }, `catalog-sync is listening on ${server.url}/graphql`);
 
     return Object.assign(app, { http: server, url: server.url, compiledReads });

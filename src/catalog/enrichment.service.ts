@@ -1,5 +1,6 @@
 import { Db, Queryable, UUID_RE } from '../database/db';
 import { ConflictError, NotFoundError } from '../graphql/errors';
+import { appendApiEdit } from '../events/outbox';
 
 /**
  * Manual enrichment of the catalog (updateResource, updateInstance).
@@ -131,6 +132,10 @@ export class EnrichmentService {
       const params: unknown[] = [id];
       const assignments = sets.map((s) => `${s.column} = $${params.push(s.cast === 'jsonb' ? JSON.stringify(s.value) : s.value)}::${s.cast}`);
       await tx.query(`UPDATE ${table.name} SET ${assignments.join(', ')}, updated_at = now() WHERE id = $1`, params);
+      const fields = [...Object.entries(table.editable), ...Object.entries(table.flags).map(([k, c]) => [k, { column: c }] as const)]
+        .filter(([, f]) => sets.some((s) => s.column === f.column))
+        .map(([k]) => k);
+      if (fields.length > 0) await appendApiEdit(tx, table === RESOURCES ? 'resource' : 'instance', id, fields); // the change feed: last
       return true;
     });
   }

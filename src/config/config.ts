@@ -108,6 +108,24 @@ export interface GraphQLLimits {
   getMaxAgeSeconds: number;
 }
 
+/** Live changes: change feed, subscriptions, webhooks (src/events, src/subscriptions, src/webhooks). */
+export interface LiveConfig {
+  /** CATALOG_EVENTS_RETENTION: events older than this are pruned. */
+  eventsRetentionMs: number;
+  /** CATALOG_EVENTS_POLL: safety-net read of the feed when no notification arrives. */
+  eventsPollMs: number;
+  subscriptionsPerConnection: number;
+  subscriptionsTotal: number;
+  webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  /** How long a delivery is retried, and how long a webhook may fail before it is disabled. */
+  webhookRetryWindowMs: number;
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  webhookConcurrency: number;
+  webhookPollMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -124,6 +142,7 @@ export interface Config {
   dockerHub: DockerHubConfig;
   scraper: ScraperConfig;
   graphql: GraphQLLimits;
+  live: LiveConfig;
 }
 
 export const VERSION = '0.1.0';
@@ -327,6 +346,19 @@ export function loadConfig(env: Env = process.env): Config {
       compiledReads: bool('GRAPHQL_COMPILED_READS', true),
       apqCacheBytes: int('GRAPHQL_APQ_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
       getMaxAgeSeconds: int('GRAPHQL_GET_MAX_AGE', 5, 0, 3600),
+    },
+    live: {
+      eventsRetentionMs: duration('CATALOG_EVENTS_RETENTION', 30 * 86_400_000, 60_000),
+      eventsPollMs: duration('CATALOG_EVENTS_POLL', 5_000, 50),
+      subscriptionsPerConnection: int('SUBSCRIPTIONS_MAX_PER_CONNECTION', 20, 1, 10_000),
+      subscriptionsTotal: int('SUBSCRIPTIONS_MAX_TOTAL', 10_000, 1, 1_000_000),
+      webhookAllowPrivate: bool('WEBHOOK_ALLOW_PRIVATE', false),
+      webhookTimeoutMs: duration('WEBHOOK_TIMEOUT', 10_000, 100),
+      webhookRetryWindowMs: duration('WEBHOOK_RETRY_WINDOW', 86_400_000, 1_000),
+      webhookRetryBaseMs: duration('WEBHOOK_RETRY_BASE', 10_000, 1),
+      webhookRetryMaxMs: duration('WEBHOOK_RETRY_MAX', 3_600_000, 1),
+      webhookConcurrency: int('WEBHOOK_CONCURRENCY', 4, 1, 64),
+      webhookPollMs: duration('WEBHOOK_POLL', 1_000, 10),
     },
   };
 

@@ -13,6 +13,7 @@ import { TrackedImageCountResolver } from '../tracking/tracked-image.type';
 import { TrackingMutationResolver } from '../tracking/tracking-mutations.resolver';
 import { EnrichmentResolver } from '../catalog/enrichment.resolver';
 import { NodeResolver } from './node.resolver';
+import { LIVE_RESOLVERS, NO_TOPICS_PUBSUB } from '../subscriptions/resolvers';
 import type { GraphQLContext } from './context';
 import { UnauthenticatedError } from './errors';
 import { DateTime } from './scalars';
@@ -32,6 +33,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   TrackingMutationResolver,
   EnrichmentResolver,
   NodeResolver,
+  ...LIVE_RESOLVERS,
 ];
 
 const TOKEN_HELP =
@@ -57,7 +59,7 @@ let built: Promise<GraphQLSchema> | undefined;
 const ROOT_DESCRIPTIONS = {
   query: 'Reads of the catalog, the tracked image list and the scrape history. Public.',
   mutation: 'Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`.',
-  subscription: 'Live updates.',
+  subscription: 'Live changes over graphql-ws on /graphql (ws:// or wss://). Public, like queries.',
 } as const;
 
 /** The executable schema (built once per process: type-graphql metadata is global). */
@@ -66,6 +68,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
+    pubSub: NO_TOPICS_PUBSUB,
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
     scalarsMap: [{ type: Date, scalar: DateTime }],
   }).then((schema) => {

@@ -15,6 +15,7 @@ import { instanceUpstream, resourceUpstream } from './sync/hub-mapping';
 import { syncImage, upstreamUnchanged } from './sync/image-sync';
 import { sanitizeImage } from './sync/sanitize';
 import { formatDuration } from '../config/duration';
+import { appendEvents, NewCatalogEvent } from '../events/outbox';
 
 /** What the engine needs of Docker Hub (the DockerHubClient; a stand-in in unit tests). */
 export interface HubSource {
@@ -463,13 +464,16 @@ export class ScrapeEngine {
       // share lock makes a removal that starts now wait for this transaction to end.
       const [tracked] = await tx.query(`SELECT 1 FROM tracked_image WHERE name = $1 AND removed_at IS NULL FOR SHARE`, [image.name]);
       let outcome: ImageOutcome;
+      let events: NewCatalogEvent[] = [];
       if (tracked) {
         const r = await syncImage(tx, image, upstream, tags);
+        events = r.events;
         outcome = { ...base, resourceCreated: r.resourceCreated, instancesAdded: r.instancesAdded, instancesUpdated: r.instancesUpdated };
       } else {
         outcome = { ...base, status: 'OK', error: null, warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
       }
       if (!(await this.queue.complete(tx, this.workerId, claim, outcome))) throw new ClaimLostError();
+      await appendEvents(tx, events); // the change feed: last, in this transaction
       return outcome;
     });
   }

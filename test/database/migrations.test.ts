@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../../migrations';
 
 const logger = createLogger('silent');
 const CATALOG_TABLES = ['processing_instance', 'processing_resource', 'scrape_run', 'scrape_run_result', 'tracked_image'];
+const LIVE_TABLES = ['catalog_event', 'webhook', 'webhook_delivery', 'webhook_delivery_attempt'];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => new m().name);
 
 async function tables(db: TestDatabase): Promise<string[]> {
@@ -53,7 +54,7 @@ describe('migrations on an empty database', () => {
   test('apply: every migration once, then nothing to do', async () => {
     assert.deepEqual(await tables(db), [], 'the database starts empty');
     assert.deepEqual(await runMigrations(ds, logger), MIGRATION_NAMES);
-    assert.deepEqual(await tables(db), [...CATALOG_TABLES, 'typeorm_migrations'].sort());
+    assert.deepEqual(await tables(db), [...CATALOG_TABLES, ...LIVE_TABLES, 'typeorm_migrations'].sort());
     assert.deepEqual(await runMigrations(ds, logger), [], 'a second run applies nothing');
     const applied = await db.query<{ name: string }>('SELECT name FROM typeorm_migrations ORDER BY id');
     assert.deepEqual(
@@ -145,6 +146,10 @@ describe('migrations on an empty database', () => {
     // Unique constraints are backed by unique indexes.
     expectIndex('uq_processing_resource_name', 'processing_resource', /CREATE UNIQUE INDEX .* \(name\)/);
     expectIndex('uq_processing_instance_origin_ref', 'processing_instance', /CREATE UNIQUE INDEX .* \(origin_ref\)/);
+    // Live changes: the feed read by id and image, pruned by age; the delivery queue.
+    expectIndex('ix_catalog_event_image', 'catalog_event', /btree \(image, id\)/);
+    expectIndex('ix_catalog_event_occurred_at', 'catalog_event', /btree \(occurred_at\)/);
+    expectIndex('ix_webhook_delivery_due', 'webhook_delivery', /btree \(next_attempt_at\) WHERE \(status = ANY/);
 
     const [ext] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'pg_trgm'`);
     assert.equal(ext.n, 1, 'pg_trgm is installed');
@@ -154,7 +159,7 @@ describe('migrations on an empty database', () => {
       SELECT c.conname AS name, t.relname AS table, c.conkey::int[] AS cols, c.conrelid::int AS relid
       FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE c.contype = 'f' AND n.nspname = 'public'`);
-    assert.equal(fks.length, 3);
+    assert.equal(fks.length, 5);
     for (const fk of fks) {
       const [covered] = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_index i
@@ -227,7 +232,7 @@ describe('migrations on an empty database', () => {
     assert.deepEqual(c, [], 'no catalog constraint is left');
 
     assert.deepEqual(await runMigrations(ds, logger), MIGRATION_NAMES, 're-applied');
-    assert.deepEqual(await tables(db), [...CATALOG_TABLES, 'typeorm_migrations'].sort());
+    assert.deepEqual(await tables(db), [...CATALOG_TABLES, ...LIVE_TABLES, 'typeorm_migrations'].sort());
     assert.equal((await ds.driver.createSchemaBuilder().log()).upQueries.length, 0);
   });
 });
@@ -243,7 +248,7 @@ test('two processes migrating one empty database at once: both succeed, the migr
       rows.map((r) => r.name),
       MIGRATION_NAMES,
     );
-    assert.deepEqual(await tables(db), [...CATALOG_TABLES, 'typeorm_migrations'].sort());
+    assert.deepEqual(await tables(db), [...CATALOG_TABLES, ...LIVE_TABLES, 'typeorm_migrations'].sort());
     // The advisory lock is released afterwards.
     const [locks] = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database

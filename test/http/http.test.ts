@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../migrations';
 import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,6 @@ import { createTestDatabase, TestDatabase } from '../support/db';
 import { startTestApp, TestApp } from '../support/app';
 import { BadUserInputError, formatError, requestScope } from '../../src/graphql/errors';
 import { createLogger } from '../../src/shared/logger';
-import { MIGRATIONS } from '../../migrations';
 
 const MAX_BODY = 4096;
 

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Db, Queryable } from '../../database/db';
 import { LIVE_RUN_COLUMNS, LIVE_RUN_FROM, nextFullRunDue, RUN_COLUMNS } from './scrape-run.service';
 import { ScrapeRun, ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from './scrape-run.type';
+import { appendEvents, NewCatalogEvent, PROGRESS_CHANNEL, runEvent } from '../../events/outbox';
 
 /** Serialises run creation (no two full runs at once, one due run per interval) across replicas. */
 export const RUN_LOCK_KEY = 7_301_940_003;
@@ -76,7 +77,10 @@ export class RunQueue {
   async create(opts: CreateRunOptions): Promise<{ run: ScrapeRun; created: boolean }> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [RUN_LOCK_KEY]);
-      return this.createLocked(tx, opts);
+      const events: NewCatalogEvent[] = [];
+      const created = await this.createLocked(tx, opts, events);
+      await appendEvents(tx, events);
+      return created;
     });
   }
 
@@ -93,7 +97,10 @@ export class RunQueue {
       if (active) return null;
       const due = await nextFullRunDue(tx, opts.intervalMs, opts.failureBackoffMs);
       if (due.at.getTime() > due.now.getTime()) return null;
-      return this.createLocked(tx, opts);
+      const events: NewCatalogEvent[] = [];
+      const created = await this.createLocked(tx, opts, events);
+      await appendEvents(tx, events);
+      return created;
     });
   }
 
@@ -102,15 +109,16 @@ export class RunQueue {
    * process turned it into a RECOVERY yet) does not block a new full run: it is marked
    * INTERRUPTED, and the new run covers all of its images.
    */
-  private async supersedeIfAbandoned(tx: Queryable, runId: string): Promise<boolean> {
-    const [run] = await tx.query(
+  private async supersedeIfAbandoned(tx: Queryable, runId: string, events: NewCatalogEvent[]): Promise<boolean> {
+    const [run] = await tx.query<ScrapeRun>(
       `UPDATE scrape_run r SET status = 'INTERRUPTED', finished_at = now(),
          error = 'every process working on this run stopped; a new full run replaced it', ${FINAL_COUNTERS}
        WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING') AND r.lease_expires_at < now()
-       RETURNING r.id`,
+       RETURNING ${RUN_COLUMNS}`,
       [runId],
     );
     if (!run) return false;
+    events.push(runEvent('SCRAPE_RUN_FINISHED', run));
     await tx.query(
       `UPDATE scrape_run_result SET status = 'INTERRUPTED', lease_expires_at = NULL, finished_at = now(),
          error = 'interrupted: every process working on the run stopped; a new full run replaced it'
@@ -120,14 +128,15 @@ export class RunQueue {
     return true;
   }
 
-  private async createLocked(tx: Queryable, opts: CreateRunOptions): Promise<{ run: ScrapeRun; created: boolean }> {
+  /** Creates a run under the run lock; its SCRAPE_RUN_* events go to `events`, for the caller to append last. */
+  private async createLocked(tx: Queryable, opts: CreateRunOptions, events: NewCatalogEvent[]): Promise<{ run: ScrapeRun; created: boolean }> {
     const scope = opts.images === undefined ? ScrapeScope.ALL : ScrapeScope.SUBSET;
     if (scope === ScrapeScope.ALL) {
       const [active] = await tx.query<ScrapeRun>(
         `SELECT ${LIVE_RUN_COLUMNS} FROM ${LIVE_RUN_FROM} WHERE r.scope = 'ALL' AND r.status IN ('QUEUED', 'RUNNING')
          ORDER BY r.created_at LIMIT 1`,
       );
-      if (active && !(await this.supersedeIfAbandoned(tx, active.id))) return { run: active, created: false };
+      if (active && !(await this.supersedeIfAbandoned(tx, active.id, events))) return { run: active, created: false };
     }
     const images =
       scope === ScrapeScope.ALL
@@ -169,6 +178,8 @@ export class RunQueue {
         [id, JSON.stringify(images)],
       );
     }
+    events.push(runEvent('SCRAPE_RUN_STARTED', run));
+    if (empty) events.push(runEvent('SCRAPE_RUN_FINISHED', run));
     return { run, created: true };
   }
 
@@ -253,7 +264,7 @@ export class RunQueue {
          UPDATE tracked_image SET last_status = $4, last_error = $5, last_scraped_at = now(),
            last_synced_at = CASE WHEN $11 THEN now() ELSE last_synced_at END, last_run_id = $1
          WHERE name = $2 AND removed_at IS NULL AND EXISTS (SELECT 1 FROM result))
-       SELECT 1 FROM result`,
+       SELECT pg_notify($12, $1::text) FROM result`,
       [
         claim.runId,
         claim.name,
@@ -266,6 +277,7 @@ export class RunQueue {
         outcome.instancesAdded ?? 0,
         outcome.instancesUpdated ?? 0,
         ok,
+        PROGRESS_CHANNEL, // wakes scrapeRunProgress subscribers on every replica once this commits
       ],
     );
     return rows.length > 0;
@@ -276,7 +288,13 @@ export class RunQueue {
    * Called after each image's commit: the last image to commit always sees every other one,
    * and the status guard makes a second, concurrent call a no-op. Cheap while images are left.
    */
-  async finishIfDone(runId: string, executor: Queryable = this.db): Promise<ScrapeRun | null> {
+  async finishIfDone(runId: string, executor?: Queryable): Promise<ScrapeRun | null> {
+    if (!executor) {
+      // Cheap while images are left; the closing update and its SCRAPE_RUN_FINISHED event commit together.
+      const [left] = await this.db.query(`SELECT 1 FROM scrape_run_result WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING') LIMIT 1`, [runId]);
+      if (left) return null;
+      return this.db.transaction((tx) => this.finishIfDone(runId, tx));
+    }
     const [run] = await executor.query<ScrapeRun>(
       `WITH unfinished AS (
          SELECT 1 FROM scrape_run_result WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING') LIMIT 1),
@@ -302,6 +320,7 @@ export class RunQueue {
        RETURNING ${RUN_COLUMNS}`,
       [runId],
     );
+    if (run) await appendEvents(executor, [runEvent('SCRAPE_RUN_FINISHED', run)]);
     return run ?? null;
   }
 
@@ -338,6 +357,7 @@ export class RunQueue {
         `SELECT id FROM scrape_run WHERE status IN ('QUEUED', 'RUNNING') AND lease_expires_at < now() ORDER BY created_at FOR UPDATE`,
       );
       const out: { interrupted: ScrapeRun; recovery: ScrapeRun | null }[] = [];
+      const events: NewCatalogEvent[] = [];
       for (const { id } of abandoned) {
         await this.giveUpExhausted(tx, id);
         const left = await tx.query<{ image: string }>(
@@ -359,6 +379,7 @@ export class RunQueue {
            RETURNING ${RUN_COLUMNS}`,
           [id, `${opts.leaseMs} milliseconds`, left.length],
         );
+        events.push(runEvent('SCRAPE_RUN_FINISHED', run));
         let recovery: ScrapeRun | null = null;
         if (left.length > 0) {
           recovery = (
@@ -369,7 +390,7 @@ export class RunQueue {
               defaultMaxTags: opts.defaultMaxTags,
               leaseMs: opts.leaseMs,
               recoveryOf: id,
-            })
+            }, events)
           ).run;
           await tx.query(
             `UPDATE scrape_run_result n SET attempts = o.attempts
@@ -379,6 +400,7 @@ export class RunQueue {
         }
         out.push({ interrupted: run, recovery });
       }
+      await appendEvents(tx, events);
       return out;
     });
   }

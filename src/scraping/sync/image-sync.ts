@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../database/db';
+import type { NewCatalogEvent } from '../../events/outbox';
 import { dockerRef, ImageName } from '../../shared/image-name';
 import { contentHash, DOCKER_HUB_OWNER, InstanceUpstream, ResourceUpstream } from './hub-mapping';
 
@@ -9,6 +10,8 @@ export interface ImageSyncResult {
   instancesAdded: number;
   /** Existing instances whose upstream content changed. */
   instancesUpdated: number;
+  /** The change feed's events of this write (src/events/outbox.ts), for the caller to append last. */
+  events: NewCatalogEvent[];
 }
 
 /** Resource fields a user may take over through the API; the hidden upstream value goes to `overridden`. */
@@ -39,7 +42,7 @@ export async function syncImage(
   upstream: ResourceUpstream,
   tags: readonly InstanceUpstream[],
 ): Promise<ImageSyncResult> {
-  const result: ImageSyncResult = { resourceId: null, resourceCreated: false, instancesAdded: 0, instancesUpdated: 0 };
+  const result: ImageSyncResult = { resourceId: null, resourceCreated: false, instancesAdded: 0, instancesUpdated: 0, events: [] };
   const resourceHash = contentHash(upstream);
   let [resource] = await tx.query<LockedResource>(
     `SELECT id, content_hash, overridden, description, short_description, logo
@@ -75,7 +78,8 @@ export async function syncImage(
     if (inserted.length === 1) {
       result.resourceId = id;
       result.resourceCreated = true;
-      result.instancesAdded = await insertInstances(tx, id, image, tags);
+      result.events.push({ type: 'RESOURCE_CREATED', image: image.name, resourceId: id, data: { source: 'SCRAPE' } });
+      result.instancesAdded = await insertInstances(tx, id, image, tags, result.events);
       return result;
     }
     // Created meanwhile by another transaction: lock it and continue as an update.
@@ -93,23 +97,32 @@ export async function syncImage(
   if (tags.length === 0) return result;
 
   const refs = tags.map((t) => dockerRef(image, t.name));
-  const existing = await tx.query<{ id: string; origin_ref: string; content_hash: string | null }>(
-    `SELECT id, origin_ref, content_hash FROM processing_instance WHERE resource_id = $1 AND origin_ref = ANY($2::text[])`,
+  const existing = await tx.query<{ id: string; origin_ref: string; content_hash: string | null; digest: string | null }>(
+    `SELECT id, origin_ref, content_hash, digest FROM processing_instance WHERE resource_id = $1 AND origin_ref = ANY($2::text[])`,
     [resource.id, refs],
   );
   const byRef = new Map(existing.map((e) => [e.origin_ref, e]));
   const missing: InstanceUpstream[] = [];
-  const changed: { id: string; tag: InstanceUpstream; hash: string }[] = [];
+  const changed: { id: string; tag: InstanceUpstream; hash: string; previousDigest?: string | null }[] = [];
   tags.forEach((tag, i) => {
     const row = byRef.get(refs[i]);
     if (!row) missing.push(tag);
     else {
       const hash = contentHash(tag);
-      if (row.content_hash !== hash) changed.push({ id: row.id, tag, hash });
+      if (row.content_hash !== hash) changed.push({ id: row.id, tag, hash, previousDigest: row.digest });
     }
   });
-  if (missing.length > 0) result.instancesAdded = await insertInstances(tx, resource.id, image, missing);
+  if (missing.length > 0) result.instancesAdded = await insertInstances(tx, resource.id, image, missing, result.events);
   if (changed.length > 0) result.instancesUpdated = await updateInstances(tx, changed);
+  for (const c of changed) {
+    result.events.push({
+      type: 'INSTANCE_UPDATED',
+      image: image.name,
+      resourceId: resource.id,
+      instanceId: c.id,
+      data: { source: 'SCRAPE', tag: c.tag.name, ref: dockerRef(image, c.tag.name), digest: c.tag.digest, previousDigest: c.previousDigest ?? null },
+    });
+  }
   return result;
 }
 
@@ -192,7 +205,13 @@ function instanceRecord(tag: InstanceUpstream, hash: string) {
 const RECORD_COLUMNS = `name text, env jsonb, digest text, full_size bigint, last_updated timestamptz, tag_status text,
   last_pushed timestamptz, platforms jsonb, hash text`;
 
-async function insertInstances(tx: Queryable, resourceId: string, image: ImageName, tags: readonly InstanceUpstream[]): Promise<number> {
+async function insertInstances(
+  tx: Queryable,
+  resourceId: string,
+  image: ImageName,
+  tags: readonly InstanceUpstream[],
+  events: NewCatalogEvent[],
+): Promise<number> {
   if (tags.length === 0) return 0;
   const records = tags.map((t) => ({ id: uuidv7(), ref: dockerRef(image, t.name), ...instanceRecord(t, contentHash(t)) }));
   const rows = await tx.query(
@@ -203,13 +222,16 @@ async function insertInstances(tx: Queryable, resourceId: string, image: ImageNa
             x.digest, x.full_size, x.last_updated, x.tag_status, x.last_pushed, x.platforms, x.hash
      FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, ref text, ${RECORD_COLUMNS})
      ON CONFLICT DO NOTHING
-     RETURNING id`,
+     RETURNING id, name, origin_ref, digest`,
     [resourceId, JSON.stringify(records)],
   );
+  for (const r of rows as { id: string; name: string; origin_ref: string; digest: string | null }[]) {
+    events.push({ type: 'INSTANCE_ADDED', image: image.name, resourceId, instanceId: r.id, data: { source: 'SCRAPE', tag: r.name, ref: r.origin_ref, digest: r.digest } });
+  }
   return rows.length;
 }
 
-async function updateInstances(tx: Queryable, changed: readonly { id: string; tag: InstanceUpstream; hash: string }[]): Promise<number> {
+async function updateInstances(tx: Queryable, changed: readonly { id: string; tag: InstanceUpstream; hash: string; previousDigest?: string | null }[]): Promise<number> {
   const records = changed.map((c) => ({ id: c.id, ...instanceRecord(c.tag, c.hash) }));
   // env is the one upstream-proposed field a user may take over: keep the edit, remember upstream.
   const rows = await tx.query(

@@ -3,6 +3,7 @@ import './graphql/production-mode';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger } from './shared/logger';
 import { startApp } from './app';
+import { endpointsBanner } from './http/server';
 
 /** Process entry: config → app; SIGINT/SIGTERM stop it cleanly. */
 async function main(): Promise<void> {
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     logger.fatal({ err }, `startup failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  // In plain words, apart from the JSON logs on stdout: where to go now.
+  process.stderr.write(endpointsBanner(app.url, config.graphql.landingPage));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -15,9 +15,15 @@ export interface AdminToken {
 
 /**
  * The bearer token every mutation needs: `CATALOG_ADMIN_TOKEN`, or one generated at first
- * start and kept in `<dataDir>/admin-token` (mode 0600), printed at startup.
+ * start and kept in `<dataDir>/admin-token` (mode 0600). The token is printed (on `out`,
+ * stderr) in full only when it is generated; later starts print where it is stored.
  */
-export async function resolveAdminToken(configured: string | undefined, dataDir: string, logger: Logger): Promise<AdminToken> {
+export async function resolveAdminToken(
+  configured: string | undefined,
+  dataDir: string,
+  logger: Logger,
+  out: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
+): Promise<AdminToken> {
   if (configured !== undefined) {
     logger.info({ step: 'auth', source: 'CATALOG_ADMIN_TOKEN' }, 'mutations need the admin token from CATALOG_ADMIN_TOKEN');
     return { verify: verifier(configured), generated: false };
@@ -42,12 +48,15 @@ export async function resolveAdminToken(configured: string | undefined, dataDir:
     }
   }
   await fs.chmod(file, 0o600);
-  // Printed on purpose, once per start (on stderr, apart from the JSON logs), for whoever started the service.
-  process.stderr.write(
-    `\ncatalog-sync admin token (${created ? 'generated now' : 'generated earlier'}, stored in ${file}):\n` +
-      `  ${token}\n` +
-      `Mutations need it:  curl -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' ...\n` +
-      `Set CATALOG_ADMIN_TOKEN to choose your own.\n\n`,
+  // In full only when generated (stderr often ends up in container logs, kept for long):
+  // whoever started the service sees it once; later starts say where it is.
+  out.write(
+    created
+      ? `\ncatalog-sync admin token (generated now, stored in ${file}, printed only this once):\n` +
+          `  ${token}\n` +
+          `Mutations need it:  curl -H "Authorization: Bearer $(cat ${file})" -H 'Content-Type: application/json' ...\n` +
+          `Set CATALOG_ADMIN_TOKEN to choose your own.\n\n`
+      : `catalog-sync admin token: generated earlier, stored in ${file} (not printed again; read it from that file).\n`,
   );
   logger.info({ step: 'auth', source: 'generated', file, created }, 'mutations need the generated admin token');
   return { verify: verifier(token), file, generated: created };

@@ -75,6 +75,8 @@ export interface GraphQLLimits {
   apqCacheBytes: number;
   /** `Cache-Control: public, max-age=N` on successful GET queries; 0 sends none. */
   getMaxAgeSeconds: number;
+  /** Whether the Sandbox page (in the browser) may send usage telemetry to Apollo. */
+  sandboxTelemetry: boolean;
 }
 
 export interface Config {
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
       landingPage: bool('GRAPHQL_SANDBOX', !production),
       apqCacheBytes: int('GRAPHQL_APQ_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
       getMaxAgeSeconds: int('GRAPHQL_GET_MAX_AGE', 5, 0, 3600),
+      sandboxTelemetry: bool('GRAPHQL_SANDBOX_TELEMETRY', false),
     },
   };
 

@@ -42,7 +42,9 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     },
     plugins: [
       limits.landingPage
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false })
+        ? // The page runs in the browser and loads Apollo's Sandbox from Apollo's CDN; its telemetry
+          // to Apollo stays off unless GRAPHQL_SANDBOX_TELEMETRY=true.
+          ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: limits.sandboxTelemetry }, includeCookies: false, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
       costLimitPlugin<GraphQLContext>(limits.maxCost),
       // No cache hints are used; without this Apollo wraps every field resolver to collect them.

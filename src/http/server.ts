@@ -105,8 +105,8 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
       res.writeHead(200, { 'content-type': opts.metrics.contentType, 'cache-control': 'no-store' });
       return void res.end(body);
     }
-    if (path === '/' && req.method === 'GET' && !(opts.landingPage && prefersHtml(req))) {
-      return sendJson(res, 404, { error: 'not found', graphql: '/graphql', health: '/healthz', ready: '/readyz' });
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD') && !(opts.landingPage && prefersHtml(req))) {
+      return sendJson(res, 200, rootIndex(opts.landingPage, opts.metrics !== undefined));
     }
     if (path === '/examples/catalog' && opts.examples && req.method === 'GET') {
       const html = await fs.readFile(EXAMPLE_PAGE);
@@ -165,7 +165,8 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
-      res.end(result.body.string);
+      const html = /^text\/html/i.test(result.headers.get('content-type') ?? '');
+      res.end(html ? withOfflineHelp(result.body.string) : result.body.string);
     } else {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
@@ -205,6 +206,48 @@ function routeOf(path: string): string {
 function requestIdOf(req: http.IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/** `GET /` for anything but a browser (and for browsers when the Sandbox is off): where things are. */
+export function rootIndex(sandbox: boolean, metrics: boolean): Record<string, unknown> {
+  return {
+    service: 'catalog-sync',
+    graphql: '/graphql',
+    ...(sandbox ? { sandbox: '/' } : {}),
+    health: '/healthz',
+    ready: '/readyz',
+    ...(metrics ? { metrics: '/metrics' } : {}),
+    usage:
+      'POST a JSON body {"query": "..."} with Content-Type: application/json to /graphql' +
+      (sandbox ? '; open / in a browser for Apollo Sandbox' : '') +
+      '. The schema is schema/schema.graphql in the source tree.',
+  };
+}
+
+/** What the start-up output says about where to go (plain words, not a JSON log line). */
+export function endpointsBanner(url: string, sandbox: boolean): string {
+  return (
+    `catalog-sync is ready. GraphQL endpoint: ${url}/graphql\n` +
+    (sandbox
+      ? `Apollo Sandbox: open ${url}/ in a browser (the page loads Apollo's Sandbox from Apollo's CDN, so the browser needs internet access).\n`
+      : `Apollo Sandbox is off (GRAPHQL_SANDBOX=false or NODE_ENV=production); GET ${url}/ lists the endpoints.\n`)
+  );
+}
+
+const APOLLO_OFFLINE_TEXT = /<p>Apollo (Sandbox|Explorer) cannot be loaded; it appears that you might be offline\.<\/p>/;
+
+/**
+ * Apollo's page shows its fallback text until Sandbox, loaded from Apollo's CDN, covers it:
+ * when the browser cannot reach the CDN that text stays, so it should say what works offline.
+ */
+function withOfflineHelp(html: string): string {
+  return html.replace(
+    APOLLO_OFFLINE_TEXT,
+    '<p>Apollo Sandbox could not be loaded: this page loads it from Apollo\'s CDN ' +
+      '(embeddable-sandbox.cdn.apollographql.com), which this browser cannot reach.</p>' +
+      '<p>The GraphQL endpoint works without it: POST queries as JSON to <code>/graphql</code> ' +
+      '(with curl, as the README shows); the schema is in <code>schema/schema.graphql</code> in the source tree.</p>',
+  );
 }
 
 function prefersHtml(req: http.IncomingMessage): boolean {

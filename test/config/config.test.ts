@@ -106,6 +106,7 @@ describe('loadConfig: defaults', () => {
       maxBodyBytes: 1024 * 1024,
       introspection: true,
       landingPage: true,
+      sandboxTelemetry: false,
       apqCacheBytes: 8 * 1024 * 1024,
       getMaxAgeSeconds: 5,
     });
@@ -295,6 +296,7 @@ describe('loadConfig: valid values', () => {
     const devOff = loadConfig({ GRAPHQL_INTROSPECTION: 'false', GRAPHQL_SANDBOX: '0' });
     assert.equal(devOff.graphql.introspection, false);
     assert.equal(devOff.graphql.landingPage, false);
+    assert.equal(loadConfig({ GRAPHQL_SANDBOX_TELEMETRY: 'true' }).graphql.sandboxTelemetry, true);
   });
 });
 

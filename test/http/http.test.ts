@@ -107,9 +107,28 @@ describe('HTTP front', () => {
       assert.equal(body.error, 'not found');
       assert.equal(body.graphql, '/graphql');
     }
-    const root = await fetch(`${base(app)}/`, { headers: { accept: 'application/json' } });
-    assert.equal(root.status, 404, 'GET / without text/html is not the landing page');
-    assert.equal((await json(root)).error, 'not found');
+  });
+
+  test('GET / without text/html answers 200 with a JSON index of the endpoints', async () => {
+    for (const accept of ['application/json', '*/*', undefined]) {
+      const root = await fetch(`${base(app)}/`, { headers: accept ? { accept } : {} });
+      assert.equal(root.status, 200, String(accept));
+      assert.match(root.headers.get('content-type') ?? '', /application\/json/);
+      const index = await json(root);
+      assert.equal(index.service, 'catalog-sync');
+      assert.equal(index.graphql, '/graphql');
+      assert.equal(index.sandbox, '/');
+      assert.equal(index.health, '/healthz');
+      assert.equal(index.ready, '/readyz');
+      // Every link answers.
+      for (const link of ['graphql', 'health', 'ready', 'metrics'].filter((k) => index[k])) {
+        const target = await fetch(`${base(app)}${index[link]}${link === 'graphql' ? '?query=%7B__typename%7D' : ''}`, {
+          headers: { 'apollo-require-preflight': 'true' },
+        });
+        assert.equal(target.status, 200, link);
+      }
+    }
+    assert.equal((await fetch(`${base(app)}/`, { method: 'HEAD' })).status, 200);
   });
 
   test('the Sandbox landing page on GET / and GET /graphql for browsers', async () => {
@@ -120,6 +139,12 @@ describe('HTTP front', () => {
       const html = await res.text();
       assert.match(html, /embeddable-sandbox\.cdn\.apollographql\.com/, path);
       assert.match(html, /new window\.EmbeddedSandbox\(/, path);
+      assert.match(html, /"runTelemetry":false/, 'the page sends no telemetry to Apollo unless GRAPHQL_SANDBOX_TELEMETRY=true');
+      assert.doesNotMatch(html, /"runTelemetry":true/);
+      // Offline, the fallback text stays on screen: it says what works without Apollo's CDN.
+      assert.match(html, /this page loads it from Apollo's CDN/);
+      assert.match(html, /schema\/schema\.graphql/);
+      assert.doesNotMatch(html, /it appears that you might be offline/);
     }
   });
 
@@ -218,8 +243,12 @@ describe('production mode', () => {
 
   test('no landing page', async () => {
     const root = await fetch(`${base(app)}/`, { headers: { accept: 'text/html' } });
-    assert.equal(root.status, 404);
-    assert.doesNotMatch(await root.text(), /EmbeddedSandbox|embeddable-sandbox/);
+    assert.equal(root.status, 200, 'GET / answers with the JSON index instead');
+    const text = await root.text();
+    assert.doesNotMatch(text, /EmbeddedSandbox|embeddable-sandbox/);
+    const index = JSON.parse(text);
+    assert.equal(index.graphql, '/graphql');
+    assert.equal(index.sandbox, undefined, 'no Sandbox link when it is off');
     const gql = await fetch(app.graphqlUrl, { headers: { accept: 'text/html' } });
     assert.notEqual(gql.status, 200);
     assert.doesNotMatch(await gql.text(), /EmbeddedSandbox|embeddable-sandbox/);

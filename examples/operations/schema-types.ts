@@ -30,6 +30,118 @@ export type AddTrackedImagesInput = {
   scrapeNow?: Scalars['Boolean']['input'];
 };
 
+/** A committed catalog change, from the change feed (catalogEvents, catalogChanged, webhooks). */
+export type CatalogEvent = {
+  __typename?: 'CatalogEvent';
+  /** This event as a catalogEvents cursor: after a disconnect, `catalogEvents(after: <cursor of the last event seen>)` returns what was missed. */
+  cursor: Scalars['String']['output'];
+  /** The tag digest after the change. */
+  digest?: Maybe<Scalars['String']['output']>;
+  /** The fields an API edit changed (RESOURCE_UPDATED, INSTANCE_UPDATED with source API). */
+  fields?: Maybe<Array<Scalars['String']['output']>>;
+  /** Increasing in commit order (a decimal number): an event with a higher id committed later. */
+  id: Scalars['ID']['output'];
+  /** Canonical image name (`nginx`, `bitnami/redis`); null for run events. */
+  image?: Maybe<Scalars['String']['output']>;
+  /** The instance changed (INSTANCE_* events). */
+  instanceId?: Maybe<Scalars['ID']['output']>;
+  /** When the change was committed (its transaction time). */
+  occurredAt: Scalars['DateTimeISO']['output'];
+  /** The tag digest before the change (INSTANCE_UPDATED); differs from `digest` when the tag moved. */
+  previousDigest?: Maybe<Scalars['String']['output']>;
+  /** The origin ref, e.g. `docker.io/nginx:1.27` (INSTANCE_* events of a scrape). */
+  ref?: Maybe<Scalars['String']['output']>;
+  /** The resource changed. */
+  resourceId?: Maybe<Scalars['ID']['output']>;
+  /** The run at the event (SCRAPE_RUN_* events). */
+  run?: Maybe<CatalogEventRun>;
+  /** The scrape run (SCRAPE_RUN_* events). */
+  runId?: Maybe<Scalars['ID']['output']>;
+  /** Who made the change; null for run events. */
+  source?: Maybe<CatalogEventSource>;
+  /** The tag (INSTANCE_* events of a scrape). */
+  tag?: Maybe<Scalars['String']['output']>;
+  /** What happened. */
+  type: CatalogEventType;
+};
+
+/** A page of catalog events (Relay connection). */
+export type CatalogEventConnection = {
+  __typename?: 'CatalogEventConnection';
+  /** The catalog events of this page, in order. */
+  edges: Array<CatalogEventEdge>;
+  /** Where this page is in the whole list. */
+  pageInfo: PageInfo;
+  /** Events that match the filter and are still kept (CATALOG_EVENTS_RETENTION), in all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An edge of a CatalogEventConnection. */
+export type CatalogEventEdge = {
+  __typename?: 'CatalogEventEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The catalog event. */
+  node: CatalogEvent;
+};
+
+/** Which catalog events to return; every given condition must hold. */
+export type CatalogEventFilter = {
+  /** Only events of these images (`nginx` or `library/nginx`, `org/name`). */
+  images?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only events of these types. */
+  types?: InputMaybe<Array<CatalogEventType>>;
+};
+
+/** A scrape run as it was when the event was written. */
+export type CatalogEventRun = {
+  __typename?: 'CatalogEventRun';
+  /** Why the run failed or was interrupted. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Images finished. */
+  imagesDone: Scalars['Int']['output'];
+  /** Images that ended NOT_FOUND or FAILED. */
+  imagesFailed: Scalars['Int']['output'];
+  /** Images in the run. */
+  imagesTotal: Scalars['Int']['output'];
+  /** Instances added. */
+  instancesAdded: Scalars['Int']['output'];
+  /** Instances whose upstream content changed. */
+  instancesUpdated: Scalars['Int']['output'];
+  /** Resources created. */
+  resourcesCreated: Scalars['Int']['output'];
+  /** Which images the run covers. */
+  scope?: Maybe<ScrapeScope>;
+  /** The run status at the event (final for SCRAPE_RUN_FINISHED). */
+  status: ScrapeRunStatus;
+  /** What started the run. */
+  trigger: ScrapeTrigger;
+};
+
+/** Who made a catalog change. */
+export type CatalogEventSource =
+  /** A mutation with the admin token. */
+  | 'API'
+  /** A scrape of the upstream registry. */
+  | 'SCRAPE';
+
+/** What a catalog event says happened. */
+export type CatalogEventType =
+  /** A scrape found a new tag: `tag`, `ref`, `digest`. */
+  | 'INSTANCE_ADDED'
+  /** A tag was deleted upstream. Declared for deleted-tag tracking; not produced yet (tags that leave the newest-N window are kept). */
+  | 'INSTANCE_DELETED_UPSTREAM'
+  /** An instance changed: by a scrape (`source: SCRAPE`, upstream content changed — a re-pushed tag has `previousDigest` ≠ `digest`) or through the API (`source: API`, updateInstance; `fields` names what changed). */
+  | 'INSTANCE_UPDATED'
+  /** A scrape created a resource (its tags follow as INSTANCE_ADDED events of the same transaction). */
+  | 'RESOURCE_CREATED'
+  /** A resource was edited through the API (updateResource); `fields` names what changed. */
+  | 'RESOURCE_UPDATED'
+  /** A scrape run ended: `run` holds its final status, error and counts. */
+  | 'SCRAPE_RUN_FINISHED'
+  /** A scrape run was created (status QUEUED; `run` holds its trigger and image count). */
+  | 'SCRAPE_RUN_STARTED';
+
 /** How to run an instance as a container. */
 export type Container = {
   __typename?: 'Container';
@@ -43,6 +155,29 @@ export type Container = {
   image: Scalars['String']['output'];
   /** Volume mount points; null when none are declared. */
   volumes?: Maybe<Array<Scalars['String']['output']>>;
+};
+
+/** A new webhook. */
+export type CreateWebhookInput = {
+  /** What it is for (at most 500 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Event types to deliver; absent or empty: every type. */
+  events?: InputMaybe<Array<CatalogEventType>>;
+  /** Only events of these images (`nginx`, `org/name`); absent or empty: every image. */
+  images?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The HMAC secret, 16 to 256 characters; absent: one is generated and returned once. */
+  secret?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) URL. Loopback, private and link-local targets are refused unless WEBHOOK_ALLOW_PRIVATE=true. */
+  url: Scalars['String']['input'];
+};
+
+/** The result of createWebhook. */
+export type CreateWebhookPayload = {
+  __typename?: 'CreateWebhookPayload';
+  /** The generated secret, shown this once; null when the input gave one. */
+  secret?: Maybe<Scalars['String']['output']>;
+  /** The webhook. */
+  webhook: Webhook;
 };
 
 /** An environment variable. */
@@ -60,6 +195,43 @@ export type EnvVarInput = {
   name: Scalars['String']['input'];
   /** Value, at most 32768 characters (may be empty). */
   value: Scalars['String']['input'];
+};
+
+/** The circuit breaker of the Docker Hub host, as the process that answered sees it (each replica has its own). */
+export type HubCircuit = {
+  __typename?: 'HubCircuit';
+  /** Connection-level failures in a row (0 after any answer from the host). */
+  consecutiveFailures: Scalars['Int']['output'];
+  /** The last connection-level failure, in words; null when CLOSED. */
+  lastFailure?: Maybe<Scalars['String']['output']>;
+  /** OPEN: when the next probe may go; null otherwise. */
+  retryAt?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When the breaker entered this state; null when it never changed since the process started. */
+  since?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** CLOSED, OPEN or HALF_OPEN. */
+  state: HubCircuitState;
+  /** OPEN or HALF_OPEN: when the host became unreachable (the first failure of the streak); null when CLOSED. */
+  unreachableSince?: Maybe<Scalars['DateTimeISO']['output']>;
+};
+
+/** State of the circuit breaker that guards requests to the Docker Hub host. */
+export type HubCircuitState =
+  /** Docker Hub is reachable: requests go. */
+  | 'CLOSED'
+  /** The cool-down is over: the next request probes the host (success closes the breaker, failure opens it again). */
+  | 'HALF_OPEN'
+  /** Docker Hub failed at the connection level (refused, reset, DNS, timeouts) DOCKER_HUB_CIRCUIT_THRESHOLD times in a row: requests fail at once, without reaching the network, until `retryAt`; images meanwhile end FAILED ("Docker Hub unreachable since …, skipped"). */
+  | 'OPEN';
+
+/** Docker Hub as the process that answered sees it. */
+export type HubStatus = {
+  __typename?: 'HubStatus';
+  /** The circuit breaker that fails requests fast while the host is unreachable. */
+  circuit: HubCircuit;
+  /** The host requests go to (from DOCKER_HUB_URL). */
+  host: Scalars['String']['output'];
+  /** While a rate-limit header (Retry-After, X-Retry-After, X-RateLimit-Reset) pauses every request to the host: when the pause ends; null otherwise. */
+  rateLimitedUntil?: Maybe<Scalars['DateTimeISO']['output']>;
 };
 
 /** Outcome of scraping one image. */
@@ -117,10 +289,16 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Puts images on the tracked list; they are scraped at the next run, or at once with `scrapeNow: true`. Images already on the list are not an error (their `maxTags` changes when given). An image removed earlier comes back. */
   addTrackedImages: TrackedImagesPayload;
+  /** Creates a webhook: matching catalog events are POSTed to `url`, signed with HMAC-SHA256 (X-Catalog-Signature-256). Without `secret` one is generated and returned once. */
+  createWebhook: CreateWebhookPayload;
+  /** Deletes a webhook and its delivery history. */
+  deleteWebhook: WebhookPayload;
   /** Takes images off the tracked list; they stay off across restarts even when DOCKER_SCRAPER_IMAGES or the default list names them (addTrackedImages brings one back). Their catalog resources stay unless `purge: true`. Every image must be on the list: otherwise NOT_FOUND names the others and nothing is removed. */
   removeTrackedImages: TrackedImagesPayload;
   /** Replaces the whole tracked list: adds the images it lacks, removes those not named (as removeTrackedImages, without purging), and reports both. */
   setTrackedImages: SetTrackedImagesPayload;
+  /** Queues a PING delivery (X-Catalog-Event: PING) to the webhook. */
+  testWebhook: TestWebhookPayload;
   /** Starts a scrape of every enabled tracked image, or of the named ones. A full-list scrape while one is in progress returns that run. An image already being scraped by another run is not scraped twice at once: it waits for the other to finish. */
   triggerScrape: TriggerScrapePayload;
   /** Manual enrichment of an instance (one tag). Fields left out stay as they are; a field set here is never overwritten by a scrape (it shows in `editedFields`); null hands a field back to Docker Hub: the latest scraped value comes back. */
@@ -129,12 +307,26 @@ export type Mutation = {
   updateResource: ResourcePayload;
   /** Enables or disables one tracked image, or changes how many tags it imports. NOT_FOUND when it is not on the list. */
   updateTrackedImage: TrackedImagePayload;
+  /** Changes a webhook; `enabled: true` turns a disabled one back on. */
+  updateWebhook: WebhookPayload;
 };
 
 
 /** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
 export type MutationAddTrackedImagesArgs = {
   input: AddTrackedImagesInput;
+};
+
+
+/** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
+export type MutationCreateWebhookArgs = {
+  input: CreateWebhookInput;
+};
+
+
+/** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
+export type MutationDeleteWebhookArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -147,6 +339,12 @@ export type MutationRemoveTrackedImagesArgs = {
 /** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
 export type MutationSetTrackedImagesArgs = {
   input: SetTrackedImagesInput;
+};
+
+
+/** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
+export type MutationTestWebhookArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -171,6 +369,12 @@ export type MutationUpdateResourceArgs = {
 /** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
 export type MutationUpdateTrackedImageArgs = {
   input: UpdateTrackedImageInput;
+};
+
+
+/** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
+export type MutationUpdateWebhookArgs = {
+  input: UpdateWebhookInput;
 };
 
 /** An object with a globally unique id: `node(id:)` refetches it. Ids are uuids, unique across every type (no type prefix needed). */
@@ -359,6 +563,8 @@ export type ProcessingResourceInstancesArgs = {
 /** Reads of the catalog, the tracked image list and the scrape history. Public. */
 export type Query = {
   __typename?: 'Query';
+  /** The change feed, oldest first: every committed catalog change kept (CATALOG_EVENTS_RETENTION, default 30 days). A client that was away passes the `endCursor` it last saw as `after` and reads on until `hasNextPage` is false; cursors follow commit order, so nothing committed later is ever skipped. */
+  catalogEvents: CatalogEventConnection;
   /** One instance, by `id` or by origin `ref` (`docker.io/nginx:1.27`; `nginx:1.27` works too); null when none matches. */
   instance?: Maybe<ProcessingInstance>;
   /** Any object by its id (Global Object Identification): a resource, an instance, a tracked image or a scrape run; null when none has the id. A malformed id is BAD_USER_INPUT. */
@@ -377,6 +583,20 @@ export type Query = {
   scraper: ScraperStatus;
   /** The tracked image list, in list order (configured images first). */
   trackedImages: TrackedImageConnection;
+  /** A webhook's deliveries with every attempt, newest first. Needs the admin token. */
+  webhookDeliveries: WebhookDeliveryConnection;
+  /** Every webhook, oldest first. Needs the admin token. */
+  webhooks: Array<Webhook>;
+};
+
+
+/** Reads of the catalog, the tracked image list and the scrape history. Public. */
+export type QueryCatalogEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CatalogEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -439,6 +659,17 @@ export type QueryTrackedImagesArgs = {
   filter?: InputMaybe<TrackedImageFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Reads of the catalog, the tracked image list and the scrape history. Public. */
+export type QueryWebhookDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<WebhookDeliveryStatus>>;
+  webhookId: Scalars['ID']['input'];
 };
 
 /** Images to take off the tracked list. */
@@ -658,14 +889,18 @@ export type ScrapeTrigger =
 /** The scraper: its settings and what it is doing. */
 export type ScraperStatus = {
   __typename?: 'ScraperStatus';
+  /** Every run queued or running (in the whole database, all replicas): RUNNING ones first, oldest first, then QUEUED ones, oldest first (at most 100). */
+  activeRuns: Array<ScrapeRun>;
   /** Whether Docker Hub requests are authenticated (DOCKER_HUB_USERNAME/DOCKER_HUB_TOKEN). */
   authenticated: Scalars['Boolean']['output'];
   /** Images fetched at once by each process (DOCKER_SCRAPER_CONCURRENCY). */
   concurrency: Scalars['Int']['output'];
-  /** The run in progress (or queued), with live progress. */
+  /** The first of `activeRuns`: the oldest RUNNING run, else the oldest QUEUED one; null when none is active. A manual subset run may run beside a full run: see `activeRuns` for all of them. */
   currentRun?: Maybe<ScrapeRun>;
   /** Whether the process that answered schedules scrapes (its DOCKER_SCRAPER_ENABLED; replicas may differ). Manual scrapes work either way. */
   enabled: Scalars['Boolean']['output'];
+  /** Docker Hub as this process sees it: its circuit breaker and rate-limit pause. */
+  hub: HubStatus;
   /** Docker Hub API base URL. */
   hubUrl: Scalars['String']['output'];
   /** Images on the tracked list. */
@@ -678,7 +913,7 @@ export type ScraperStatus = {
   lastRun?: Maybe<ScrapeRun>;
   /** Default tags imported per image (DOCKER_SCRAPER_MAX_TAGS). */
   maxTags: Scalars['Int']['output'];
-  /** When the next scheduled run is due (now, when overdue), from the run history shared by all replicas; null when the process that answered has scheduling off. */
+  /** When the next scheduled run is due (now, when overdue), from the run history shared by all replicas: the interval after the start of the last full run that read at least one image; after full runs that failed (none read) or were interrupted, a backoff instead (DOCKER_SCRAPER_FAILURE_BACKOFF, doubling per failed run in a row, at most the interval) after the last one ended. null when the process that answered has scheduling off. */
   nextRunAt?: Maybe<Scalars['DateTimeISO']['output']>;
   /** Startup policy: `due` scrapes at start only when a run is due; `always` at every start. */
   onStartup: Scalars['String']['output'];
@@ -703,6 +938,34 @@ export type SetTrackedImagesPayload = {
   removedIds: Array<Scalars['ID']['output']>;
   /** The whole list after the change, in list order. */
   trackedImages: Array<TrackedImage>;
+};
+
+/** Live changes over graphql-ws on /graphql (ws:// or wss://). Public, like queries. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every catalog change committed from now on (on any replica), in commit order, optionally filtered. After a disconnect, catch up with catalogEvents(after: <cursor of the last event seen>) — or remember the last `id`. Over graphql-ws on /graphql. */
+  catalogChanged: CatalogEvent;
+  /** A scrape run as it progresses: its state at once, an update as images finish (at most a few per second), and its final state when it ends; then the subscription completes. Without `id`: the current run, or the next one to start. */
+  scrapeRunProgress: ScrapeRun;
+};
+
+
+/** Live changes over graphql-ws on /graphql (ws:// or wss://). Public, like queries. */
+export type SubscriptionCatalogChangedArgs = {
+  filter?: InputMaybe<CatalogEventFilter>;
+};
+
+
+/** Live changes over graphql-ws on /graphql (ws:// or wss://). Public, like queries. */
+export type SubscriptionScrapeRunProgressArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** The result of testWebhook. */
+export type TestWebhookPayload = {
+  __typename?: 'TestWebhookPayload';
+  /** The PING delivery, queued; follow it with webhookDeliveries. */
+  delivery: WebhookDelivery;
 };
 
 /** An image on the tracked list: what the scraper reads from Docker Hub. */
@@ -864,4 +1127,142 @@ export type UpdateTrackedImageInput = {
   image: Scalars['String']['input'];
   /** Tags to import per scrape (newest first), 1 to 10000; null: follow DOCKER_SCRAPER_MAX_TAGS. */
   maxTags?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Changes to a webhook; absent fields stay. */
+export type UpdateWebhookInput = {
+  /** A new description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Enable (clears disabledReason and the failure window) or disable. */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New event types; empty: every type. */
+  events?: InputMaybe<Array<CatalogEventType>>;
+  /** The webhook. */
+  id: Scalars['ID']['input'];
+  /** New images; empty: every image. */
+  images?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A new secret (16 to 256 characters). */
+  secret?: InputMaybe<Scalars['String']['input']>;
+  /** A new URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A webhook: catalog events POSTed to a URL, signed with its secret. */
+export type Webhook = {
+  __typename?: 'Webhook';
+  /** When it was created. */
+  createdAt: Scalars['DateTimeISO']['output'];
+  /** What it is for. */
+  description: Scalars['String']['output'];
+  /** Why it was disabled automatically; null when enabled or disabled through the API. */
+  disabledReason?: Maybe<Scalars['String']['output']>;
+  /** Whether events are delivered. A webhook that failed for WEBHOOK_RETRY_WINDOW (24 h) is disabled; see disabledReason. */
+  enabled: Scalars['Boolean']['output'];
+  /** Event types delivered; empty: every type. */
+  events: Array<CatalogEventType>;
+  /** Since when every attempt failed; null after a success. */
+  failingSince?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** The webhook id. */
+  id: Scalars['ID']['output'];
+  /** Canonical image names whose events are delivered; empty: every image (run events have no image: they need an empty list). */
+  images: Array<Scalars['String']['output']>;
+  /** When it was last changed. */
+  updatedAt: Scalars['DateTimeISO']['output'];
+  /** Where events are POSTed (http or https). */
+  url: Scalars['String']['output'];
+};
+
+/** What one delivery attempt led to. */
+export type WebhookAttemptOutcome =
+  /** The delivery was given up. */
+  | 'FAILED'
+  /** Network error, timeout, 408, 429 or 5xx: retried later with backoff. */
+  | 'RETRY'
+  /** 2xx: delivered. */
+  | 'SUCCEEDED';
+
+/** One event (or PING) for one webhook; its id is the X-Catalog-Delivery header (idempotency key, the same on every retry). */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** Every attempt, oldest first. */
+  attemptLog: Array<WebhookDeliveryAttempt>;
+  /** Attempts so far. */
+  attempts: Scalars['Int']['output'];
+  /** When it was created (with its event). */
+  createdAt: Scalars['DateTimeISO']['output'];
+  /** The catalog event; null for a PING. */
+  eventId?: Maybe<Scalars['ID']['output']>;
+  /** The event type (X-Catalog-Event): a CatalogEventType, or PING. */
+  eventType: Scalars['String']['output'];
+  /** When it succeeded or was given up. */
+  finishedAt?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** The delivery id (uuid), sent as X-Catalog-Delivery. */
+  id: Scalars['ID']['output'];
+  /** The last error. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The HTTP status of the last answer. */
+  lastResponseStatus?: Maybe<Scalars['Int']['output']>;
+  /** When the next attempt is due (PENDING). */
+  nextAttemptAt?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Where it is. */
+  status: WebhookDeliveryStatus;
+  /** The webhook. */
+  webhookId: Scalars['ID']['output'];
+};
+
+/** One attempt of a delivery. */
+export type WebhookDeliveryAttempt = {
+  __typename?: 'WebhookDeliveryAttempt';
+  /** 1 for the first attempt. */
+  attempt: Scalars['Int']['output'];
+  /** How long it took, in ms. */
+  durationMs: Scalars['Int']['output'];
+  /** What went wrong: network error, timeout, refused target, unexpected status. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** What it led to. */
+  outcome: WebhookAttemptOutcome;
+  /** The HTTP status of the answer; null when none came. */
+  responseStatus?: Maybe<Scalars['Int']['output']>;
+  /** When it started. */
+  startedAt: Scalars['DateTimeISO']['output'];
+  /** The process that made it. */
+  worker: Scalars['String']['output'];
+};
+
+/** A page of webhook deliverys (Relay connection). */
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  /** The webhook deliverys of this page, in order. */
+  edges: Array<WebhookDeliveryEdge>;
+  /** Where this page is in the whole list. */
+  pageInfo: PageInfo;
+  /** Deliveries that match, in all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An edge of a WebhookDeliveryConnection. */
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The webhook delivery. */
+  node: WebhookDelivery;
+};
+
+/** Where a webhook delivery is. */
+export type WebhookDeliveryStatus =
+  /** Given up: a 4xx other than 408/429, a refused target, the retry window passed, or the webhook was disabled. */
+  | 'FAILED'
+  /** Waiting for its first attempt or its next retry (`nextAttemptAt`). */
+  | 'PENDING'
+  /** Claimed by a process that is sending it now. */
+  | 'SENDING'
+  /** The receiver answered 2xx. */
+  | 'SUCCEEDED';
+
+/** The result of updateWebhook and deleteWebhook. */
+export type WebhookPayload = {
+  __typename?: 'WebhookPayload';
+  /** The webhook (as it was, for deleteWebhook). */
+  webhook: Webhook;
 };

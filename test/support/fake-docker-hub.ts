@@ -729,9 +729,11 @@ export class FakeDockerHub {
       entry.status = 200;
       entry.respondedAt = Date.now();
       const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pad = Math.max(0, fault.bytes - '{"results":[],"padding":""}'.length);
       res.write('{"results":[],"padding":"');
-      for (let sent = 0; sent < fault.bytes && !res.destroyed && !this.closed; sent += chunk.length) {
-        if (!res.write(chunk)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+      for (let sent = 0; sent < pad && !res.destroyed && !this.closed; sent += chunk.length) {
+        const part = pad - sent >= chunk.length ? chunk : chunk.subarray(0, pad - sent);
+        if (!res.write(part)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
       }
       if (!res.destroyed) res.end('"}');
       return;

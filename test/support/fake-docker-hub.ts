@@ -722,6 +722,22 @@ export class FakeDockerHub {
     if (fault?.type === 'truncated') {
       out.body = out.body.subarray(0, fault.keepBytes ?? Math.floor(out.body.length / 2));
     }
+    if (fault?.type === 'oversized' && !fault.contentLength) {
+      // Streamed in 64 KiB chunks (with backpressure) until `bytes` or the client leaves: a
+      // 50 MB body never sits in memory nor blocks the event loop.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      entry.status = 200;
+      entry.respondedAt = Date.now();
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pad = Math.max(0, fault.bytes - '{"results":[],"padding":""}'.length);
+      res.write('{"results":[],"padding":"');
+      for (let sent = 0; sent < pad && !res.destroyed && !this.closed; sent += chunk.length) {
+        const part = pad - sent >= chunk.length ? chunk : chunk.subarray(0, pad - sent);
+        if (!res.write(part)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+      }
+      if (!res.destroyed) res.end('"}');
+      return;
+    }
     if (fault?.type === 'oversized') {
       const pad = Math.max(0, fault.bytes - '{"results":[],"padding":""}'.length);
       out = {

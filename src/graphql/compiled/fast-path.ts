@@ -14,7 +14,8 @@ import type pg from 'pg';
 import type { GraphQLLimits } from '../../config/config';
 import type { Logger } from '../../shared/logger';
 import { CompiledRead, compileRead, NotCompilable } from '../../catalog/read-compiler';
-import { DomainError } from '../errors';
+import { DomainError, ErrorCode, RETRY_AFTER_SECONDS } from '../errors';
+import { isDatabaseUnavailable } from '../../database/db-errors';
 import { limitRules, operationCost } from '../limits';
 import { invalidStrings, nullArguments } from '../input-guard';
 import { rootSelection } from './selection';
@@ -101,6 +102,33 @@ export class CompiledReads {
       const result = await this.opts.pool.query<[string]>({ text: plan.sql.text, values: plan.sql.values, name: plan.name, rowMode: 'array' });
       text = result.rows[0][0];
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        // An outage or a stalled database: asking the resolvers would wait out the deadline a
+        // second time. Answer as they would, 503 SERVICE_UNAVAILABLE with Retry-After.
+        this.opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'database unavailable while answering a GraphQL request');
+        const requestId = res.getHeader('x-request-id');
+        res.statusCode = 503;
+        res.setHeader('content-type', CONTENT_TYPE);
+        res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+        res.end(
+          `${JSON.stringify({
+            errors: [
+              {
+                message: `The database is unavailable right now; retry in ${RETRY_AFTER_SECONDS} s.`,
+                extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS, ...(requestId ? { requestId } : {}) },
+              },
+            ],
+            data: null,
+          })}\n`,
+        );
+        this.opts.observe?.({
+          operationName: plan.operation.name?.value ?? (body as { operationName?: string }).operationName,
+          operationType: 'query',
+          outcome: ErrorCode.SERVICE_UNAVAILABLE,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        });
+        return true;
+      }
       // The resolvers answer instead, with their own error handling (masked internal errors).
       this.opts.logger.warn({ err }, 'compiled read failed; the resolvers answer this request');
       this.stats.fallbacks++;

@@ -141,8 +141,8 @@ test(`soak: ${CYCLES} cycles of seeded faults and world changes (seed ${SEED}): 
     samples.push({ ...processStats(pid), conns: await connectionCount(db) });
   }
 
-  // Leaks: after a warm-up third, the medians of the first and last five samples.
-  const warm = Math.max(5, Math.floor(CYCLES / 3));
+  // Leaks: after a warm-up half, the medians of the first and last five samples.
+  const warm = Math.max(5, Math.floor(CYCLES / 2));
   const base = samples.slice(warm, warm + 5);
   const last = samples.slice(-5);
   const rss0 = median(base.map((s) => s.rssKb));

@@ -1,11 +1,12 @@
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError } from 'graphql';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import type { Logger } from '../shared/logger';
 import type { GraphQLLimits } from '../config/config';
 import type { GraphQLContext } from './context';
-import { formatError, serviceUnavailablePlugin } from './errors';
+import { ErrorCode, formatError, serviceUnavailablePlugin } from './errors';
 import { chargeActualSizes, costLimitPlugin, limitRules } from './limits';
 import { inputGuardPlugin } from './input-guard';
 import { getCacheControlPlugin, persistedQueries } from './persisted';
@@ -50,6 +51,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
           // to Apollo stays off unless GRAPHQL_SANDBOX_TELEMETRY=true.
           ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: limits.sandboxTelemetry }, includeCookies: false, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
+      subscriptionsOverWebSocketPlugin,
       inputGuardPlugin<GraphQLContext>(),
       costLimitPlugin<GraphQLContext>(limits.maxCost),
       noStoreMutationsPlugin,
@@ -68,6 +70,24 @@ const noStoreMutationsPlugin: ApolloServerPlugin<GraphQLContext> = {
     return {
       async willSendResponse({ operation, response }) {
         if (operation?.operation === 'mutation') response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
+
+/**
+ * Subscriptions are served over WebSocket (graphql-ws, src/subscriptions/); one sent as an
+ * HTTP request is the client's mistake, said so, not an internal error.
+ */
+const subscriptionsOverWebSocketPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError(
+          'Subscriptions are served over WebSocket (the graphql-ws protocol, as Apollo Sandbox and Apollo Client speak it) on /graphql; HTTP answers queries and mutations.',
+          { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
+        );
       },
     };
   },

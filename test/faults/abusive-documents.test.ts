@@ -193,17 +193,17 @@ describe('cost: lists, large text and one budget per request', () => {
       return operationCost(schema, doc, doc.definitions[0] as any);
     };
     // platforms: 8 estimated items × 2 fields, env: 4 × 2, owners: 1 × 1.
-    assert.equal(cost('{ instance(ref: "x") { platforms { architecture os } } }'), 1 + (1 + 8 * 2));
+    assert.equal(cost('{ instance(ref: "x") { platforms { architecture os } } }'), 1 + (1 + 4 * 2));
     assert.equal(cost('{ instance(ref: "x") { access { container { env { name value } command } } } }'), 1 + (1 + (1 + (1 + 4 * 2) + (1 + 4 * 1))));
     assert.equal(cost('{ resource(name: "x") { owners { name } description } }'), 1 + (1 + 1 * 1) + 50);
-    const perInstance = 1 + 8 * 6; // platforms { architecture os variant digest size __typename }
+    const perInstance = 1 + 4 * 6; // platforms { architecture os variant digest size __typename }
     assert.equal(
       cost('{ resources { edges { node { instances { edges { node { platforms { architecture os variant digest size __typename } } } } } } } }'),
       1 + 20 * (3 + 20 * (2 + perInstance)),
     );
   });
 
-  test('a tag with 10,000 platforms does not pass at the price of 8: the field fails with QUERY_TOO_COMPLEX, the answer stays small', async () => {
+  test('a tag with 10,000 platforms does not pass at the price of 4: the field fails with QUERY_TOO_COMPLEX, the answer stays small', async () => {
     const query = '{ instance(ref: "docker.io/org/wide:many") { name platforms { architecture os variant digest size } } }';
     const res = await fetch(app.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     const text = await res.text();
@@ -212,7 +212,7 @@ describe('cost: lists, large text and one budget per request', () => {
     assert.equal(body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', text.slice(0, 500));
     assert.deepEqual(body.errors[0].path, ['instance', 'platforms']);
     assert.equal(body.errors[0].extensions.limit, 'cost');
-    assert.match(body.errors[0].message, /ProcessingInstance\.platforms holds 10000 items where 8 were estimated/);
+    assert.match(body.errors[0].message, /ProcessingInstance\.platforms holds 10000 items where 4 were estimated/);
 
     // A tag with 2 platforms passes and is charged no more than estimated.
     const few = await app.gql('{ instance(ref: "docker.io/org/wide:few") { platforms { architecture } } }');

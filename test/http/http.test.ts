@@ -161,6 +161,12 @@ describe('HTTP front', () => {
     assert.ok(introspection.data.__schema.types.some((t: { name: string }) => t.name === 'ProcessingResource'));
   });
 
+  test('a subscription over HTTP is BAD_USER_INPUT pointing to the WebSocket, not an internal error', async () => {
+    const res = await app.gql(`subscription { catalogChanged { id type } }`);
+    assert.equal(res.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(res));
+    assert.match(res.errors![0].message, /WebSocket/);
+  });
+
   test('CSRF prevention: a GET without a preflight header and a text/plain POST are refused', async () => {
     const get = await fetch(`${app.graphqlUrl}?query=${encodeURIComponent('{ __typename }')}`);
     assert.equal(get.status, 400);

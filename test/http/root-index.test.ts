@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { endpointsBanner, rootIndex } from '../../src/http/server';

@@ -20,21 +20,22 @@ async function abandonedRun(
   opts: { scope?: 'ALL' | 'SUBSET'; results: { image: string; status: 'OK' | 'PENDING' | 'RUNNING'; attempts?: number }[] },
 ): Promise<string> {
   const id = randomUUID();
+  // One statement: a run is never visible without its results (as the engine creates them),
+  // or a live process could find it empty and finish it before the results exist.
+  const rows = opts.results.map((r, i) => ({ image: r.image, position: i + 1, status: r.status, attempts: r.attempts ?? (r.status === 'PENDING' ? 0 : 1) }));
   await db.query(
-    `INSERT INTO scrape_run (id, trigger, status, scope, images_total, started_at, lease_expires_at, created_at)
-     VALUES ($1, 'SCHEDULE', 'RUNNING', $2, $3, now() - interval '5 minutes', now() - interval '1 minute', now() - interval '5 minutes')`,
-    [id, opts.scope ?? 'ALL', opts.results.length],
+    `WITH run AS (
+       INSERT INTO scrape_run (id, trigger, status, scope, images_total, started_at, lease_expires_at, created_at)
+       VALUES ($1, 'SCHEDULE', 'RUNNING', $2, $3, now() - interval '5 minutes', now() - interval '1 minute', now() - interval '5 minutes')
+       RETURNING id)
+     INSERT INTO scrape_run_result (run_id, image, namespace, repository, position, max_tags, status, attempts, claimed_by, lease_expires_at, finished_at)
+     SELECT run.id, r.image, split_part(r.image, '/', 1), split_part(r.image, '/', 2), r.position, 10, r.status, r.attempts,
+            CASE WHEN r.status <> 'PENDING' THEN 'dead:1:x' END,
+            CASE WHEN r.status = 'RUNNING' THEN now() - interval '1 minute' END,
+            CASE WHEN r.status = 'OK' THEN now() END
+     FROM run, jsonb_to_recordset($4::jsonb) AS r(image text, position int, status text, attempts int)`,
+    [id, opts.scope ?? 'ALL', opts.results.length, JSON.stringify(rows)],
   );
-  let position = 0;
-  for (const r of opts.results) {
-    const [namespace, repository] = r.image.split('/');
-    await db.query(
-      `INSERT INTO scrape_run_result (run_id, image, namespace, repository, position, max_tags, status, attempts, claimed_by, lease_expires_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, 10, $6, $7, CASE WHEN $6 <> 'PENDING' THEN 'dead:1:x' END,
-               CASE WHEN $6 = 'RUNNING' THEN now() - interval '1 minute' END, CASE WHEN $6 = 'OK' THEN now() END)`,
-      [id, r.image, namespace, repository, ++position, r.status, r.attempts ?? (r.status === 'PENDING' ? 0 : 1)],
-    );
-  }
   return id;
 }
 

@@ -277,7 +277,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
 function bindPort(port: number, host: string): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer();
+    // Holds the port while the database starts. A client that connects meanwhile (a probe, a
+    // load balancer) is hung up on at once: an open connection would keep close() waiting.
+    const srv = net.createServer((socket) => socket.destroy());
     srv.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         new StartupError(

@@ -339,7 +339,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxTokens: int('GRAPHQL_MAX_TOKENS', 2_000, 100, 1_000_000),
       maxParseDepth: int('GRAPHQL_MAX_PARSE_DEPTH', 40, 8, 1_000),
-      maxConcurrent: int('GRAPHQL_MAX_CONCURRENT', 8, 1, 10_000),
+      maxConcurrent: int('GRAPHQL_MAX_CONCURRENT', 64, 1, 10_000),
       introspection: bool('GRAPHQL_INTROSPECTION', !production),
       landingPage: bool('GRAPHQL_SANDBOX', !production),
       sandboxTelemetry: bool('GRAPHQL_SANDBOX_TELEMETRY', false),

@@ -106,7 +106,7 @@ describe('loadConfig: defaults', () => {
       maxBodyBytes: 1024 * 1024,
       maxTokens: 2_000,
       maxParseDepth: 40,
-      maxConcurrent: 8,
+      maxConcurrent: 64,
       introspection: true,
       landingPage: true,
       sandboxTelemetry: false,

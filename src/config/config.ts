@@ -248,7 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
         if (!parsed.has(image.name)) parsed.set(image.name, image);
       } catch (e) {
         const reason = e instanceof ImageNameError ? `${JSON.stringify(e.input.trim())}: ${e.reason}` : String(e);
-        bad('DOCKER_SCRAPER_IMAGES', rawImages, `a comma-separated list of Docker Hub images ("name" or "org/name"); ${reason}`);
+        bad('DOCKER_SCRAPER_IMAGES', rawImages, `a comma-separated list of image names ("name" or "org/name" on Docker Hub, "host/path" on another registry); ${reason}`);
       }
     }
     if (parsed.size === 0 && !problems.some((p) => p.variable === 'DOCKER_SCRAPER_IMAGES')) {

@@ -230,9 +230,9 @@ describe('loadConfig: valid values', () => {
     const c = loadConfig({ DOCKER_SCRAPER_IMAGES: ' nginx , bitnami/redis,,library/postgres,' });
     assert.equal(c.scraper.imagesSource, 'CONFIG');
     assert.deepEqual(c.scraper.images, [
-      { namespace: 'library', repository: 'nginx', name: 'nginx' },
-      { namespace: 'bitnami', repository: 'redis', name: 'bitnami/redis' },
-      { namespace: 'library', repository: 'postgres', name: 'postgres' },
+      { registry: 'docker.io', path: 'library/nginx', namespace: 'library', repository: 'nginx', name: 'nginx' },
+      { registry: 'docker.io', path: 'bitnami/redis', namespace: 'bitnami', repository: 'redis', name: 'bitnami/redis' },
+      { registry: 'docker.io', path: 'library/postgres', namespace: 'library', repository: 'postgres', name: 'postgres' },
     ]);
     const merged = loadConfig({ DOCKER_SCRAPER_IMAGES: 'nginx,library/nginx,redis,nginx' }).scraper.images;
     assert.deepEqual(
@@ -386,7 +386,7 @@ describe('loadConfig: bad values name the variable, the value and what is accept
       ['nginx,Nginx', /"Nginx": it must be lowercase/],
       ['nginx:1.27', /"nginx:1.27": give the repository only, without a tag/],
       ['nginx@sha256:abc', /without a tag or digest/],
-      ['docker.io/library/nginx', /"docker.io\/library\/nginx": .*at most one "\/"/],
+      ['docker.io/library/x/nginx', /"docker.io\/library\/x\/nginx": .*at most one "\/"/],
       ['ng!nx', /"ng!nx": "ng!nx" must be lowercase letters and digits/],
       ['-nginx', /must start and end with a letter or digit/],
       ['org/', /the repository must be 1 to 255 characters/],
@@ -394,7 +394,7 @@ describe('loadConfig: bad values name the variable, the value and what is accept
       [',,', /at least one image name/],
     ] as const) {
       const e = assertRefused({ DOCKER_SCRAPER_IMAGES: raw }, 'DOCKER_SCRAPER_IMAGES', raw, reason);
-      if (raw !== ',,') assert.match(e.message, /comma-separated list of Docker Hub images \("name" or "org\/name"\)/);
+      if (raw !== ',,') assert.match(e.message, /comma-separated list of image names \("name" or "org\/name" on Docker Hub, "host\/path" on another registry\)/);
     }
   });
 
@@ -490,9 +490,14 @@ describe('durations', () => {
 
 describe('image names', () => {
   test('official images, org images and white space', () => {
-    assert.deepEqual(parseImageName('nginx'), { namespace: 'library', repository: 'nginx', name: 'nginx' });
-    assert.deepEqual(parseImageName('library/nginx'), { namespace: 'library', repository: 'nginx', name: 'nginx' });
-    assert.deepEqual(parseImageName(' bitnami/redis\t'), { namespace: 'bitnami', repository: 'redis', name: 'bitnami/redis' });
+    const hub = (namespace: string, repository: string, name: string) => ({ registry: 'docker.io', path: `${namespace}/${repository}`, namespace, repository, name });
+    assert.deepEqual(parseImageName('nginx'), hub('library', 'nginx', 'nginx'));
+    assert.deepEqual(parseImageName('library/nginx'), hub('library', 'nginx', 'nginx'));
+    assert.deepEqual(parseImageName(' bitnami/redis\t'), hub('bitnami', 'redis', 'bitnami/redis'));
+    // Docker Hub spelled out is Docker Hub.
+    assert.deepEqual(parseImageName('docker.io/library/nginx'), hub('library', 'nginx', 'nginx'));
+    assert.deepEqual(parseImageName('index.docker.io/bitnami/redis'), hub('bitnami', 'redis', 'bitnami/redis'));
+    assert.deepEqual(parseImageName('docker.io/nginx'), hub('library', 'nginx', 'nginx'));
     assert.equal(parseImageName('rocket.chat').name, 'rocket.chat');
     assert.equal(parseImageName('my-org/my_app__v2.x').name, 'my-org/my_app__v2.x');
     assert.equal(parseImageName('a--b').name, 'a--b');
@@ -507,7 +512,12 @@ describe('image names', () => {
       ['bitnami/Redis', /lowercase/],
       ['nginx:latest', /without a tag or digest/],
       ['nginx@sha256:0123', /without a tag or digest/],
-      ['docker.io/library/nginx', /at most one "\/"/],
+      ['docker.io/library/x/nginx', /at most one "\/"/],
+      ['ghcr.io/', /empty path component/],
+      ['ghcr.io/Org/app', /lowercase/],
+      ['bad_host.io/app', /not a registry host name/],
+      ['localhost:99999/app', /port 99999 is out of range/],
+      ['https://ghcr.io/org/app', /without a scheme/],
       ['a/b/c', /at most one "\/"/],
       ['x/nginx', /namespace must be 2 to 255/],
       ['bitnami/', /repository must be 1 to 255/],
@@ -527,6 +537,21 @@ describe('image names', () => {
         JSON.stringify(raw),
       );
     }
+  });
+
+  test('names with a registry host: ghcr.io, quay.io, host:port, localhost', () => {
+    assert.deepEqual(parseImageName('ghcr.io/acme/app'), { registry: 'ghcr.io', path: 'acme/app', namespace: 'acme', repository: 'app', name: 'ghcr.io/acme/app' });
+    assert.deepEqual(parseImageName('registry.example.com:5000/team/sub/app'), {
+      registry: 'registry.example.com:5000', path: 'team/sub/app', namespace: 'team/sub', repository: 'app', name: 'registry.example.com:5000/team/sub/app',
+    });
+    assert.deepEqual(parseImageName('localhost/tool'), { registry: 'localhost', path: 'tool', namespace: '', repository: 'tool', name: 'localhost/tool' });
+    assert.equal(parseImageName('127.0.0.1:5000/team/tool').registry, '127.0.0.1:5000');
+    assert.equal(parseImageName('Quay.IO/org/name').name, 'quay.io/org/name');
+    assert.equal(parseImageName('[::1]:5000/app').registry, '[::1]:5000');
+    // `a.b/c` is a host; `ab/c` is a Docker Hub org.
+    assert.equal(parseImageName('rocket.chat/app').registry, 'rocket.chat');
+    assert.equal(parseImageName('acme/app').registry, 'docker.io');
+    assert.equal(dockerRef(parseImageName('ghcr.io/acme/app'), 'v1'), 'ghcr.io/acme/app:v1');
   });
 
   test('canonical names, refs and list merging', () => {

@@ -34,7 +34,7 @@ after(async () => {
   await db?.drop();
 });
 
-test(`three replicas, interval 3 s, ${SECONDS} s (seed ${SEED}): each image fetched once per run, every run ends, no duplicate rows`, async (t) => {
+test(`three replicas, interval 3 s, ${SECONDS} s (seed ${SEED}): each image fetched once per run, every run ends, no duplicate rows`, { timeout: SECONDS * 1000 + 240_000 }, async (t) => {
   const rng = seededRandom(SEED);
   const env = {
     DATABASE_URL: db.url,

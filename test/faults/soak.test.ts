@@ -38,7 +38,7 @@ after(async () => {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-test(`soak: ${CYCLES} cycles of seeded faults and world changes (seed ${SEED}): the catalog equals the model, no leak`, async (t) => {
+test(`soak: ${CYCLES} cycles of seeded faults and world changes (seed ${SEED}): the catalog equals the model, no leak`, { timeout: Math.max(300_000, CYCLES * 10_000) }, async (t) => {
   const rng = seededRandom(SEED);
   const tracked = new Set(WORLD.slice(0, 10).map(key));
   // The model: image → tag → digest, as the Hub has them (changed only through the model below).

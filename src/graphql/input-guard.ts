@@ -23,20 +23,39 @@ import { ErrorCode, InvalidField } from './errors';
  * here as BAD_USER_INPUT (HTTP 400) naming each field (`invalidFields`), by the argument
  * path that carries it: `filter.search`, `ref`, `input.images[2]`.
  */
-/** Why a string cannot be taken, or undefined when it can. */
-export function stringProblem(value: string): string | undefined {
+/**
+ * Length caps of read arguments (queries), in UTF-16 code units, checked with the rest:
+ * a string argument of a query is at most {@link READ_ARGUMENT_MAX_CHARS} long (names,
+ * refs, ids and cursors are far shorter), free-text filters less. Mutation inputs have
+ * their own caps per field (class-validator); the body cap bounds everything.
+ */
+export const READ_ARGUMENT_MAX_CHARS = 1_000;
+/** Tighter caps by the argument's last name: `filter.search` of resources and instances alike. */
+export const READ_ARGUMENT_CAPS: Readonly<Record<string, number>> = { search: 200, architecture: 50 };
+
+/** The cap of a read argument by its path (`filter.search`, `filter.names[2]`, `ref`). */
+function readCap(path: string): number {
+  const last = path.replace(/\[\d+\]$/, '').split('.').pop() ?? '';
+  return READ_ARGUMENT_CAPS[last] ?? READ_ARGUMENT_MAX_CHARS;
+}
+
+/** Why a string cannot be taken, or undefined when it can; `maxChars` caps its length. */
+export function stringProblem(value: string, maxChars = Infinity): string | undefined {
+  if (value.length > maxChars) return `must be at most ${maxChars} characters long (it has ${value.length})`;
   if (value.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
   if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'must be valid Unicode: it holds a lone surrogate';
   return undefined;
 }
 
+type Caps = ((path: string) => number) | undefined;
+
 /** Every string in `value` (any depth, no recursion) with a problem, named under `path`. */
-function checkValue(value: unknown, path: string, out: InvalidField[]): void {
+function checkValue(value: unknown, path: string, out: InvalidField[], caps: Caps): void {
   const stack: [unknown, string][] = [[value, path]];
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
     if (typeof v === 'string') {
-      const reason = stringProblem(v);
+      const reason = stringProblem(v, caps ? caps(p) : Infinity);
       if (reason) out.push({ field: p, reason });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`]);
@@ -53,13 +72,14 @@ function checkLiteral(
   variables: Record<string, unknown>,
   used: Set<string>,
   out: InvalidField[],
+  caps: Caps,
   defaults: ReadonlyMap<string, ValueNode> = new Map(),
 ): void {
   const stack: [ValueNode, string][] = [[node, path]];
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
     if (v.kind === Kind.STRING) {
-      const reason = stringProblem(v.value);
+      const reason = stringProblem(v.value, caps ? caps(p) : Infinity);
       if (reason) out.push({ field: p, reason });
     } else if (v.kind === Kind.LIST) {
       v.values.forEach((item, i) => stack.push([item, `${p}[${i}]`]));
@@ -70,7 +90,7 @@ function checkLiteral(
       if (used.has(name)) continue;
       if (name in variables) {
         used.add(name);
-        checkValue(variables[name], p, out);
+        checkValue(variables[name], p, out, caps);
       } else if (defaults.has(name)) {
         used.add(name);
         stack.push([defaults.get(name)!, p]);
@@ -79,15 +99,16 @@ function checkLiteral(
   }
 }
 
-/** Problems of one operation's strings, fragments it spreads visited once each. */
+/** Problems of one operation's strings, fragments it spreads visited once each; a query's are length-capped too. */
 export function invalidStrings(document: DocumentNode, op: OperationDefinitionNode, variables: Record<string, unknown>): InvalidField[] {
   const out: InvalidField[] = [];
+  const caps: Caps = op.operation === 'query' ? readCap : undefined;
   const used = new Set<string>();
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const seen = new Set<string>();
   const defaults = new Map((op.variableDefinitions ?? []).flatMap((v) => (v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [])));
   const args = (list: readonly ArgumentNode[] | undefined) => {
-    for (const a of list ?? []) checkLiteral(a.value, a.name.value, variables, used, out, defaults);
+    for (const a of list ?? []) checkLiteral(a.value, a.name.value, variables, used, out, caps, defaults);
   };
   const sets: SelectionSetNode[] = [op.selectionSet];
   args(op.directives?.flatMap((d) => d.arguments ?? []));
@@ -110,8 +131,8 @@ export function invalidStrings(document: DocumentNode, op: OperationDefinitionNo
   for (const v of op.variableDefinitions ?? []) {
     const name = v.variable.name.value;
     if (used.has(name)) continue;
-    if (name in variables) checkValue(variables[name], `$${name}`, out);
-    else if (v.defaultValue) checkLiteral(v.defaultValue, `$${name}`, {}, used, out);
+    if (name in variables) checkValue(variables[name], `$${name}`, out, caps);
+    else if (v.defaultValue) checkLiteral(v.defaultValue, `$${name}`, {}, used, out, caps);
   }
   return out;
 }

@@ -125,3 +125,53 @@ describe('hostile strings and nulls', () => {
     assert.equal(absent.errors, undefined, JSON.stringify(absent.errors));
   });
 });
+
+describe('free-text arguments have a bounded length', () => {
+  let db: TestDatabase;
+  let app: TestApp;
+
+  before(async () => {
+    db = await createTestDatabase('faults_lengths');
+    app = await startTestApp(db.url);
+    await insertResource(db, { name: 'nginx', instances: [{ name: '1.27' }] });
+  });
+  after(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const long = (n: number) => 'n'.repeat(n);
+
+  test('filter.search past 200 characters is BAD_USER_INPUT naming the field (resources and instances, literal and variable)', async () => {
+    for (const n of [201, 10_000, 500_000]) {
+      refusedField(await app.gql('query($s: String) { resources(filter: {search: $s}) { totalCount } }', { s: long(n) }), 'filter.search');
+      refusedField(await app.gql('query($s: String) { resources(first: 1, filter: {search: $s}) { edges { node { name } } } }', { s: long(n) }), 'filter.search');
+      refusedField(
+        await app.gql('query($s: String) { resources { edges { node { instances(filter: {search: $s}) { totalCount } } } } }', { s: long(n) }),
+        'filter.search',
+      );
+    }
+    refusedField(await app.gql(`{ resources(filter: {search: "${long(201)}"}) { edges { node { name } } } }`), 'filter.search');
+    const res = await app.gql('query($s: String) { resources(filter: {search: $s}) { totalCount } }', { s: long(201) });
+    assert.equal(res.status, 400);
+    assert.match(res.errors![0].message, /filter\.search.*200 characters/);
+  });
+
+  test('exactly 200 characters is answered', async () => {
+    const res = await app.gql('query($s: String) { resources(filter: {search: $s}) { totalCount edges { node { name } } } }', { s: long(200) });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.equal(res.data.resources.totalCount, 0);
+  });
+
+  test('the other free-text arguments of the read API are bounded too', async () => {
+    const s = long(20_000);
+    refusedField(await app.gql('query($v: String) { resources(filter: {architecture: $v}) { totalCount } }', { v: s }), 'filter.architecture');
+    refusedField(await app.gql('query($v: [String!]) { resources(filter: {names: $v}) { totalCount } }', { v: [s] }), 'filter.names[0]');
+    refusedField(await app.gql('query($v: String) { resource(name: $v) { id } }', { v: s }), 'name');
+    refusedField(await app.gql('query($v: String) { instance(ref: $v) { id } }', { v: s }), 'ref');
+    refusedField(await app.gql('query($v: ID) { instance(id: $v) { id } }', { v: s }), 'id');
+    refusedField(await app.gql('query($v: String) { resources(after: $v) { totalCount } }', { v: s }), 'after');
+    refusedField(await app.gql('query($v: String) { resources(before: $v) { totalCount } }', { v: s }), 'before');
+    refusedField(await app.gql('query($v: ID!) { node(id: $v) { id } }', { v: s }), 'id');
+  });
+});

@@ -2,7 +2,7 @@
 // Runs the compiled tests (dist/test/**/*.test.js) with node:test against a real PostgreSQL:
 // DATABASE_URL when set (its user needs CREATEDB: each test file gets its own database),
 // otherwise an embedded server started here in a temporary directory and removed afterwards.
-// Usage: node scripts/run-tests.mjs [name filter ...]
+// Usage: node scripts/run-tests.mjs [name filter ...]; TEST_TIMEOUT_MS (300000) caps each file and test.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,7 +36,7 @@ const adminUrl = server.url;
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, Math.min(4, os.availableParallelism())));
 const child = spawn(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
+  ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300000}`, ...files],
   {
     stdio: 'inherit',
     cwd: root,

@@ -84,6 +84,8 @@ export class Metrics {
   private readonly scrapeImageDuration: Histogram<'outcome'>;
   private readonly operationNames = new Set<string>();
   private snapshot?: { at: number; value: Promise<DbSnapshot | undefined> };
+  /** When the database figures were last read (ms since the epoch); undefined until the first read. */
+  private figuresReadAt?: number;
 
   constructor(private readonly opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -141,6 +143,25 @@ export class Metrics {
         if (s) for (const status of TRACKED_STATUSES) this.set({ last_status: status }, s.tracked[status] ?? 0);
       },
     });
+    if (opts.db) {
+      new Gauge({
+        name: `${p}database_up`,
+        help: 'Whether the database answered the last scrape of /metrics (1) or not (0: the database gauges show their last values, see catalog_figures_age_seconds).',
+        registers,
+        async collect() {
+          this.set((await self.dbSnapshot()) ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: `${p}catalog_figures_age_seconds`,
+        help: 'Age of the database-derived gauges (catalog_resources, catalog_instances, tracked_images, scrape_runs_active): 0 when read for this scrape, growing while the database is unreachable.',
+        registers,
+        async collect() {
+          await self.dbSnapshot();
+          if (self.figuresReadAt !== undefined) this.set(Math.round((Date.now() - self.figuresReadAt) / 1000));
+        },
+      });
+    }
     new Gauge({
       name: `${p}scrape_runs_active`,
       help: 'Scrape runs queued or running (in the whole database, all replicas).',
@@ -325,15 +346,20 @@ export class Metrics {
 
   /**
    * The database figures, read once per scrape of /metrics (the gauges' collect callbacks
-   * share it): one statement of counts. A failure is logged and leaves the gauges as they were.
+   * share it): one statement of counts, given {@link FIGURES_DEADLINE_MS}. A failure or a
+   * late answer is logged and leaves the gauges as they were, marked stale by
+   * `database_up 0` and a growing `catalog_figures_age_seconds`: /metrics still answers.
    */
   private dbSnapshot(): Promise<DbSnapshot | undefined> {
     const db = this.opts.db;
     if (!db) return Promise.resolve(undefined);
     const now = Date.now();
     if (this.snapshot && now - this.snapshot.at < 1_000) return this.snapshot.value;
-    const value = db
-      .query<DbSnapshot>(
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the database did not answer within ${FIGURES_DEADLINE_MS} ms`)), FIGURES_DEADLINE_MS);
+    });
+    const query = db.query<DbSnapshot>(
         `SELECT
            (SELECT count(*) FROM processing_resource)::float8 AS resources,
            (SELECT count(*) FROM processing_instance)::float8 AS instances,
@@ -341,9 +367,15 @@ export class Metrics {
               SELECT coalesce(last_status, 'NONE') AS s, count(*) AS n FROM tracked_image WHERE removed_at IS NULL GROUP BY 1) t) AS tracked,
            (SELECT coalesce(jsonb_object_agg(status, n), '{}'::jsonb) FROM (
               SELECT status, count(*) AS n FROM scrape_run WHERE status IN ('QUEUED', 'RUNNING') GROUP BY 1) r) AS runs`,
-      )
+    );
+    query.catch(() => undefined); // a late failure, after the deadline answered
+    const value = Promise.race([query, deadline])
+      .finally(() => clearTimeout(timer))
       .then(
-        (rows) => rows[0],
+        (rows) => {
+          this.figuresReadAt = Date.now();
+          return rows[0];
+        },
         (err) => {
           this.opts.logger?.warn({ err }, 'metrics: could not read the catalog figures from the database');
           return undefined;
@@ -353,6 +385,9 @@ export class Metrics {
     return value;
   }
 }
+
+/** How long a scrape of /metrics waits for the database figures. */
+const FIGURES_DEADLINE_MS = 1_000;
 
 /** `HTTP 503` → `http_503`, `network error` → `network_error`: short, stable label values. */
 function reasonLabel(reason: string): string {

@@ -338,6 +338,15 @@ test('an external database restarted (DATABASE_URL): waited for, 503 meanwhile, 
   await new Promise((r) => setTimeout(r, 2_000));
   const notReady = await fetch(`${svc.url}/readyz`);
   assert.equal(notReady.status, 503, 'not ready while its database is away');
+  // /metrics answers with what it has: the database gauges marked stale, database_up 0.
+  const metricsAt = Date.now();
+  const away = await fetch(`${svc.url}/metrics`);
+  const awayText = await away.text();
+  assert.equal(away.status, 200, awayText.slice(0, 300));
+  assert.ok(Date.now() - metricsAt < MAX_ANSWER_MS, 'answered within the deadline');
+  assert.match(awayText, /^catalog_sync_database_up 0$/m);
+  assert.match(awayText, /^catalog_sync_catalog_figures_age_seconds [1-9]\d*$/m);
+  assert.match(awayText, /^catalog_sync_http_requests_total\{/m, 'the in-process metrics are all there');
   ext = await startEmbeddedPostgres({ dataDir: dir, logger, port });
   externals.push(ext);
   await waitFor('recovery', () => {
@@ -348,6 +357,10 @@ test('an external database restarted (DATABASE_URL): waited for, 503 meanwhile, 
   const figures = assertOutage(load, faultAt, 'external database restarted');
   console.log(`# external database restarted: ${load.answers.length} answers, ${figures.failed} × 503, slowest ${figures.maxMs} ms, recovered ${figures.recoveredMs} ms after the stop`);
   await assertSteadyReady(svc.url);
+  const back = await (await fetch(`${svc.url}/metrics`)).text();
+  assert.match(back, /^catalog_sync_database_up 1$/m);
+  assert.match(back, /^catalog_sync_catalog_figures_age_seconds 0$/m);
+  assert.match(back, new RegExp(`^catalog_sync_catalog_instances ${before.size}$`, 'm'));
   assert.deepEqual(await instanceIds(svc.url), before, 'no row lost');
   for (const image of IMAGES) hub.pushTag(...repoOf(image), `v${tagSerial++}`);
   const next = await scrape(svc.url, true);

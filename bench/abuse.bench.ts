@@ -6,6 +6,7 @@
  * excess is shed with 503 (GRAPHQL_MAX_CONCURRENT).
  */
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createTestDatabase, fmt, startBenchApp } from './support';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 200);
@@ -100,16 +101,24 @@ async function main() {
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  // The service's own event loop (it runs in this process): how long callbacks waited, how busy it was.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const elu0 = performance.eventLoopUtilization();
   const [counts, probe] = await Promise.all([
     child(LOAD, [`${base}/graphql`, String(CONNECTIONS), String(SECONDS), body]),
     child(PROBE, [`${base}/healthz`, String(SECONDS)]),
   ]);
   clearInterval(sampler);
+  loopDelay.disable();
+  const elu = performance.eventLoopUtilization(elu0);
   const mb = (n: number) => Math.round(n / 1024 / 1024);
   console.log(`near-limit query: ${text.length} bytes per answer, ${CONNECTIONS} connections for ${SECONDS} s`);
   console.log(`answers by status: ${JSON.stringify(counts)}`);
   console.log(`RSS: ${mb(rssBefore)} MB before, ${mb(rssPeak)} MB peak (target < 400 MB)`);
   console.log(`/healthz: ${probe.samples} samples, p50 ${fmt(probe.p50, 1)} ms, p95 ${fmt(probe.p95, 1)} ms, p99 ${fmt(probe.p99, 1)} ms, max ${fmt(probe.max, 1)} ms (target < 50 ms)`);
+  const ms = (ns: number) => fmt(ns / 1e6, 1);
+  console.log(`service event loop: ${fmt(elu.utilization * 100, 0)} % busy; delay p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`);
   await app.close();
   await db.drop();
 }

@@ -84,8 +84,8 @@ export class Metrics {
   private readonly scrapeImageDuration: Histogram<'outcome'>;
   private readonly operationNames = new Set<string>();
   private snapshot?: { at: number; value: Promise<DbSnapshot | undefined> };
-  /** When the database figures were last read (ms since the epoch); undefined until the first read. */
-  private figuresReadAt?: number;
+  /** When the database figures were last read (ms since the epoch); before the first read, when the gauges were made (at 0). */
+  private figuresReadAt = Date.now();
 
   constructor(private readonly opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -158,7 +158,7 @@ export class Metrics {
         registers,
         async collect() {
           await self.dbSnapshot();
-          if (self.figuresReadAt !== undefined) this.set(Math.round((Date.now() - self.figuresReadAt) / 1000));
+          this.set(Math.round((Date.now() - self.figuresReadAt) / 1000));
         },
       });
     }

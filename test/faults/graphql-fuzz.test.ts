@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { ChildProcess, spawn } from 'node:child_process';
 import fc from 'fast-check';
 import {
   getNamedType,
@@ -20,6 +20,23 @@ import { startTestApp, TestApp, TEST_ADMIN_TOKEN } from '../support/app';
 import { insertResource } from '../support/catalog-fixtures';
 import { buildAppSchema } from '../../src/graphql/schema';
 
+
+/** /healthz every 20 ms on a new connection until stdin closes; one line per sample: `epochMs ms status`. */
+const PROBE = `
+const http = require('node:http');
+let on = true;
+process.stdin.on('end', () => (on = false)).resume();
+(async () => {
+  while (on) {
+    const at = Date.now(), t = performance.now();
+    const status = await new Promise((resolve) => {
+      http.get(process.argv[1], { agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', () => resolve(0));
+    });
+    process.stdout.write(at + ' ' + (performance.now() - t).toFixed(2) + ' ' + status + '\\n');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+})();
+`;
 /**
  * Issue 9, hostile input: a schema-driven fuzz of every argument of every query and
  * mutation (mutations with the admin token). The schema is walked; every leaf of every
@@ -188,9 +205,12 @@ describe('schema-driven GraphQL fuzz', () => {
   let db: TestDatabase;
   let app: TestApp;
   let base: string;
-  const health: number[] = [];
-  let sampling = true;
-  let sampler: Promise<void>;
+  /** /healthz samples: when (epoch ms), how long (ms), the status. */
+  const health: { at: number; ms: number; status: number }[] = [];
+  let prober: ChildProcess | undefined;
+  let proberExited: Promise<void> = Promise.resolve();
+  /** What was in flight when: the worst probe is reported with the inputs being answered. */
+  const inFlight: { from: number; to: number; label: string }[] = [];
 
   before(async () => {
     db = await createTestDatabase('faults_fuzz');
@@ -198,25 +218,24 @@ describe('schema-driven GraphQL fuzz', () => {
     app = await startTestApp(db.url, { DOCKER_HUB_MAX_ATTEMPTS: '1', GRAPHQL_MAX_CONCURRENT: '64' });
     base = `http://127.0.0.1:${app.http!.port}`;
     await insertResource(db, { name: 'nginx', instances: [{ name: '1.27' }] });
-    // A new connection per sample (no keep-alive race inflates the figure): the server's own latency.
-    sampler = (async () => {
-      while (sampling) {
-        const t = performance.now();
-        const status = await new Promise<number>((resolve, reject) => {
-          http.get(`${base}/healthz`, { agent: false }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          }).on('error', reject);
-        });
-        assert.equal(status, 200);
-        health.push(performance.now() - t);
-        await new Promise((r) => setTimeout(r, 20));
+    // Sampled from another process, a new connection per sample (no keep-alive race, and
+    // not this process's fuzz client, inflates the figure): the server's own latency.
+    prober = spawn(process.execPath, ['-e', PROBE, `${base}/healthz`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let buffer = '';
+    prober.stdout!.on('data', (d: Buffer) => {
+      buffer += d.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const [at, ms, status] = buffer.slice(0, nl).split(' ').map(Number);
+        buffer = buffer.slice(nl + 1);
+        health.push({ at, ms, status });
       }
-    })();
+    });
+    proberExited = new Promise((resolve) => prober!.on('exit', () => resolve()));
   });
   after(async () => {
-    sampling = false;
-    await sampler;
+    prober?.stdin!.end();
+    await proberExited;
     await app?.close();
     await db?.drop();
   });
@@ -243,7 +262,9 @@ describe('schema-driven GraphQL fuzz', () => {
     const slowest: [number, string][] = [];
     for (let i = 0; i < cases.length; i += 4) {
       const batch = cases.slice(i, i + 4);
+      const from = Date.now();
       const answers = await Promise.all(batch.map(send));
+      inFlight.push({ from, to: Date.now(), label: batch.map((c) => `${c.operation} ${c.field} ${c.arg}`).join(' + ').slice(0, 300) });
       answers.forEach((a, j) => {
         check(batch[j], a.status, a.text, problems);
         slowest.push([a.ms, `${batch[j].operation} ${batch[j].field} ${batch[j].arg} ${JSON.stringify(batch[j].variables).slice(0, 80)}`]);
@@ -297,15 +318,22 @@ describe('schema-driven GraphQL fuzz', () => {
     assert.deepEqual(problems.slice(0, 20), []);
   });
 
-  test('/healthz answered throughout', () => {
-    const sorted = [...health].sort((a, b) => a - b);
+  test('/healthz answered within 50 ms throughout', async () => {
+    prober!.stdin!.end();
+    await proberExited;
+    assert.ok(health.length > 10, `${health.length} samples`);
+    assert.deepEqual(health.filter((h) => h.status !== 200), [], 'every probe answered 200');
+    const sorted = health.map((h) => h.ms).sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-    const max = sorted[sorted.length - 1];
-    console.log(`fuzz: /healthz sampled ${health.length} times, p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${max.toFixed(1)} ms`);
-    assert.ok(health.length > 10);
-    // The target is 50 ms (bench/abuse.bench.ts measures it under load from another process);
-    // here the fuzz client shares the process and a shared CI machine its cores: bounds with room.
-    assert.ok(q(0.5) < Number(process.env.FUZZ_HEALTH_P50_MS ?? 250), `p50 ${q(0.5).toFixed(1)} ms`);
-    assert.ok(max < Number(process.env.FUZZ_HEALTH_MAX_MS ?? 3_000), `max ${max.toFixed(1)} ms`);
+    const worst = health.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const during = inFlight.filter((f) => f.from <= worst.at + worst.ms && f.to >= worst.at).map((f) => f.label);
+    console.log(
+      `fuzz: /healthz sampled ${health.length} times from another process, p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${worst.ms.toFixed(1)} ms` +
+        ` (over 50 ms: ${sorted.filter((x) => x >= 50).length}); the worst while answering: ${during.join(' | ') || 'nothing'}`,
+    );
+    // The target is 50 ms. The bound is on the 95th percentile: single samples on a shared
+    // CI machine wait for a core now and then, which no server code can prevent.
+    assert.ok(q(0.95) < Number(process.env.FUZZ_HEALTH_P95_MS ?? 50), `p95 ${q(0.95).toFixed(1)} ms`);
+    assert.ok(worst.ms < Number(process.env.FUZZ_HEALTH_MAX_MS ?? 1_000), `max ${worst.ms.toFixed(1)} ms, while answering ${during.join(' | ')}`);
   });
 });

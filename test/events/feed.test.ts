@@ -25,6 +25,14 @@ async function listening(app: TestApp, n: number): Promise<void> {
   }
 }
 
+async function until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('the change feed across two replicas', () => {
   let db: TestDatabase;
   let hub: FakeDockerHub;
@@ -196,6 +204,46 @@ describe('the change feed across two replicas', () => {
     assert.deepEqual(got, missed.map((m) => m.id));
     const bad = await a.gql(`{ catalogEvents(after: "nope") { totalCount } }`);
     assert.equal(bad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+  });
+
+  test('subscribers of the same operation and variables share one execution; each gets every event; one leaving ends no other', async () => {
+    const doc = `subscription($types: [CatalogEventType!]) { catalogChanged(filter: { types: $types }) { id type fields } }`;
+    const subs = a.live.subscriptions!;
+    const c1 = client();
+    const c2 = client();
+    const n = baseListeners();
+    const active0 = subs.active();
+    const executions0 = subs.executions();
+    const one = collect(c1, doc, { types: ['RESOURCE_UPDATED'] }, 'catalogChanged');
+    const two = collect(c2, doc, { types: ['RESOURCE_UPDATED'] }, 'catalogChanged');
+    const other = collect(c2, doc, { types: ['RESOURCE_UPDATED', 'INSTANCE_ADDED'] }, 'catalogChanged');
+    await listening(a, n + 2); // two distinct executions, not three
+    await until(() => subs.active() === active0 + 3);
+    assert.equal(subs.executions(), executions0 + 2);
+    assert.equal(a.live.feed.listenerCount, n + 2);
+
+    const r = ok(await a.gql(`{ resource(name: "acme/img2") { id } }`));
+    const edit = (description: string) =>
+      a.gql(`mutation($id: ID!, $d: String) { updateResource(input: { id: $id, description: $d }) { resource { id } } }`, { id: r.resource.id, d: description });
+    ok(await edit('shared 1'));
+    const [e1] = await one.until((v) => v.length >= 1);
+    assert.equal(e1.type, 'RESOURCE_UPDATED');
+    assert.deepEqual((await two.until((v) => v.length >= 1))[0], e1);
+    assert.deepEqual((await other.until((v) => v.length >= 1))[0], e1);
+
+    one.stop();
+    await until(() => subs.active() === active0 + 2);
+    assert.equal(subs.executions(), executions0 + 2, 'the shared execution goes on for the other subscriber');
+    ok(await edit('shared 2'));
+    const got = await two.until((v) => v.length >= 2);
+    assert.equal(BigInt(got[1].id) > BigInt(e1.id), true);
+    await other.until((v) => v.length >= 2);
+    assert.equal(one.values.length, 1, 'the one that left got nothing more');
+
+    two.stop();
+    other.stop();
+    await until(() => subs.executions() === executions0 && a.live.feed.listenerCount === n);
+    assert.equal(subs.active(), active0);
   });
 
   test('limits: depth and cost apply to subscription documents; per-connection cap; no mutations over WebSocket', async () => {

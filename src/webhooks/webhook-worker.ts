@@ -38,6 +38,9 @@ interface Claimed {
   e_data: Record<string, unknown> | null;
 }
 
+/** Deliveries held per WEBHOOK_CONCURRENCY slot (sending or claimed and ready). */
+const PREFETCH = 4;
+
 /** Successes waiting for their batch write beyond which nothing new is claimed. */
 const MAX_UNWRITTEN = 2_000;
 
@@ -81,6 +84,10 @@ export class WebhookWorker {
   private readonly log: Logger;
   private readonly successes: (Success & { resolve: () => void; reject: (e: unknown) => void })[] = [];
   private flushing: Promise<void> | undefined;
+  /** Claimed, waiting for a free slot. */
+  private readonly ready: (Claimed & { leaseEnds: number })[] = [];
+  /** Claimed but not sent in time: to hand back. */
+  private readonly stale: string[] = [];
   private readonly recording = new Set<Promise<void>>();
 
   constructor(private readonly opts: WebhookWorkerOptions) {
@@ -102,6 +109,8 @@ export class WebhookWorker {
     clearInterval(this.timer);
     this.unsubscribe?.();
     await this.ticking?.catch(() => undefined);
+    const unsent = [...this.stale.splice(0), ...this.ready.splice(0).map((c) => c.id)];
+    await this.release(unsent).catch((err) => this.log.warn({ err }, 'could not hand back claimed webhook deliveries; their leases will expire'));
     await Promise.allSettled([...this.inFlight]);
     await Promise.allSettled([...this.recording]);
   }
@@ -124,26 +133,66 @@ export class WebhookWorker {
       });
   }
 
+  /**
+   * Claims ahead: up to PREFETCH × WEBHOOK_CONCURRENCY deliveries are held (sending or ready to
+   * send), so that a slot that frees starts its next send at once instead of waiting for a claim
+   * round trip. A ready one whose lease would run out before its send could end is released
+   * instead (back to PENDING, sent at once by whoever claims it next).
+   */
   private async tick(): Promise<void> {
-    const free = this.opts.config.webhookConcurrency - this.inFlight.size;
+    const concurrency = this.opts.config.webhookConcurrency;
+    if (this.stale.length > 0) await this.release(this.stale.splice(0));
+    this.startSends();
+    const want = concurrency * PREFETCH - this.inFlight.size - this.ready.length;
     // Back-pressure: while many successes wait to be written, claim nothing new (their writes kick again).
-    if (free <= 0 || this.stopped || this.successes.length >= MAX_UNWRITTEN) return;
-    const claimed = await this.claim(free);
-    for (const c of claimed) {
+    if (want < Math.min(concurrency, 16) || this.stopped || this.successes.length >= MAX_UNWRITTEN) return;
+    const leaseEnds = this.clock().getTime() + this.leaseMs;
+    const claimed = await this.claim(want);
+    for (const c of claimed) this.ready.push({ ...c, leaseEnds });
+    this.startSends();
+    // A full batch: more may be due; claim again as soon as there is room.
+    if (claimed.length === want) this.again = true;
+  }
+
+  /** Starts sends from the claimed ones while slots are free. */
+  private startSends(): void {
+    const minLeft = this.opts.config.webhookTimeoutMs + 2_000;
+    while (!this.stopped && this.inFlight.size < this.opts.config.webhookConcurrency && this.ready.length > 0) {
+      const c = this.ready.shift()!;
+      if (c.leaseEnds - this.clock().getTime() < minLeft) {
+        this.stale.push(c.id);
+        continue;
+      }
       const p: Promise<void> = this.deliver(c)
         .catch((err) => this.log.error({ err, delivery: c.id }, 'webhook delivery failed unexpectedly; its lease will expire and it is retried'))
         .finally(() => {
           this.inFlight.delete(p);
+          this.startSends();
           this.kick();
         });
       this.inFlight.add(p);
     }
+    if (this.stale.length > 0) this.kick();
+  }
+
+  /** Hands claimed but unsent deliveries back (PENDING, the attempt not counted). */
+  private async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.opts.db.query(
+      `UPDATE webhook_delivery SET status = 'PENDING', attempts = attempts - 1, claimed_by = NULL, lease_expires_at = NULL
+       WHERE id = ANY ($1::uuid[]) AND claimed_by = $2 AND status = 'SENDING'`,
+      [ids, this.workerId],
+    );
+  }
+
+  /** Longer than any send can take (the timeout bounds it) plus recording its outcome. */
+  private get leaseMs(): number {
+    return this.opts.config.webhookTimeoutMs + Math.max(5_000, this.opts.config.webhookTimeoutMs);
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
     const now = this.clock();
-    // Longer than any send can take (the timeout bounds it) plus recording its outcome.
-    const leaseMs = this.opts.config.webhookTimeoutMs + Math.max(5_000, this.opts.config.webhookTimeoutMs);
+    const leaseMs = this.leaseMs;
     return this.opts.db.query<Claimed>(
       `WITH c AS (
          SELECT d.id FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id

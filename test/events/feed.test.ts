@@ -7,6 +7,7 @@ import { FakeDockerHub } from '../support/fake-docker-hub';
 import { syntheticCatalog } from '../support/hub-data';
 import { scrape } from '../support/scrape';
 import { collect, wsClient } from '../support/ws';
+import { appendEvents, EVENT_LOCK_KEY } from '../../src/events/outbox';
 
 const IMAGES = syntheticCatalog(4, { tagsPerImage: 2, namespace: () => 'acme', multiArch: () => false });
 const NAMES = IMAGES.map((i) => `acme/${i.name}`);
@@ -244,6 +245,38 @@ describe('the change feed across two replicas', () => {
     other.stop();
     await until(() => subs.executions() === executions0 && a.live.feed.listenerCount === n);
     assert.equal(subs.active(), active0);
+  });
+
+  test('commit order: an appender waits for the lock before it draws an id, so ids become visible in commit order', async () => {
+    let releaseFirst!: () => void;
+    const held = new Promise<void>((r) => (releaseFirst = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const order: string[] = [];
+    // The first transaction holds the lock but draws its id only later, just before it commits.
+    const first = a.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [EVENT_LOCK_KEY]);
+      locked();
+      await held;
+      await appendEvents(tx, [{ type: 'RESOURCE_UPDATED', image: 'acme/order-1', data: { source: 'API', fields: [] } }]);
+      order.push('first commits');
+    });
+    await isLocked;
+    const second = b.db.transaction(async (tx) => {
+      await appendEvents(tx, [{ type: 'RESOURCE_UPDATED', image: 'acme/order-2', data: { source: 'API', fields: [] } }]);
+      order.push('second appended');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(order, [], 'the second append waits for the lock');
+    releaseFirst();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ['first commits', 'second appended']);
+    const rows = await db.query<{ image: string }>(`SELECT image FROM catalog_event WHERE image IN ('acme/order-1', 'acme/order-2') ORDER BY id`);
+    assert.deepEqual(
+      rows.map((r) => r.image),
+      ['acme/order-1', 'acme/order-2'],
+      'the id of the later commit is the higher one: none was drawn before the lock',
+    );
   });
 
   test('limits: depth and cost apply to subscription documents; per-connection cap; no mutations over WebSocket', async () => {

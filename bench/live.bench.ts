@@ -1,127 +1,137 @@
 /**
  * Live-changes benchmark (issue 11). A first scrape of BENCH_IMAGES (default 2,000) images ×
- * 10 tags at zero latency from a fake Hub in its own process, with BENCH_SUBSCRIBERS (50)
- * graphql-ws subscribers to catalogChanged and BENCH_WEBHOOKS (10) webhooks to a local
- * receiver. Reports events written, events/s delivered to subscribers and webhooks, and the
- * delay from commit to delivery (median, p99; target p99 < 1 s), then the scrape's wall time
- * with the same catalog and no listeners, for comparison. Subscribers and the receiver run in
- * this process too (their CPU counts against the service).
+ * 10 tags from a fake Hub in its own process (BENCH_LATENCY_MS per request, default 50;
+ * concurrency 8), twice on fresh databases:
+ *
+ * 1. feed on: BENCH_SUBSCRIBERS (50) graphql-ws subscribers to catalogChanged, in a process of
+ *    their own, and BENCH_WEBHOOKS (10) webhooks to a receiver in another process. Per channel:
+ *    deliveries, events/s, and the delay from the event's commit (`occurredAt`: taken by the
+ *    outbox insert, the last statement of its transaction) to receipt: median, p99 (target
+ *    p99 < 1 s), max.
+ * 2. feed off: the same scrape with no subscriber and no webhook.
+ *
+ * For both: the scrape's wall time against its latency bound ceil(images/8) × requests per
+ * image × latency (the ratio must not get worse with the feed on), and the hold time of the
+ * outbox's commit-order lock (pg_advisory_xact_lock wait + the insert, per transaction).
+ * This process holds only the service.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
-import { createClient } from 'graphql-ws';
+import { LiveClients, ChannelStats } from './live-clients-process';
 import { RemoteFakeHub } from './fake-hub-process';
 import { createTestDatabase, fmt, peakRssMb, startBenchApp } from './support';
+import { outboxTiming } from '../src/events/outbox';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 2000);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 50);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10);
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const CONCURRENCY = 8;
 const TAGS = 10;
+const QUERY = 'subscription { catalogChanged { id type occurredAt image tag digest } }';
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+interface Outcome {
+  status: string;
+  scrapeSeconds: number;
+  bound: number;
+  events: number;
+  subs?: ChannelStats;
+  hooks?: ChannelStats;
+  cpuSeconds: number;
+  startedAt: number;
+  lock: { transactions: number; waitMs: number; insertMs: number; maxWaitMs: number };
 }
 
-async function run(listeners: boolean) {
+async function run(feed: boolean): Promise<Outcome> {
   const db = await createTestDatabase('catalog_bench_live');
-  const { hub, url, names } = await RemoteFakeHub.start({ images: IMAGES, tags: TAGS, latencyMs: 0 });
+  const { hub, url, names } = await RemoteFakeHub.start({ images: IMAGES, tags: TAGS, latencyMs: LATENCY });
   const app = await startBenchApp(
     db.url,
     {
       DOCKER_HUB_URL: url,
       DOCKER_SCRAPER_IMAGES: names.join(','),
       DOCKER_SCRAPER_MAX_TAGS: String(TAGS),
-      DOCKER_SCRAPER_CONCURRENCY: '8',
+      DOCKER_SCRAPER_CONCURRENCY: String(CONCURRENCY),
       WEBHOOK_ALLOW_PRIVATE: 'true',
-      WEBHOOK_CONCURRENCY: '16',
-      SUBSCRIPTIONS_MAX_TOTAL: '1000',
+      SUBSCRIPTIONS_MAX_TOTAL: String(Math.max(1000, SUBSCRIBERS)),
     },
     true,
   );
-  const subDelays: number[] = [];
-  const hookDelays: number[] = [];
-  let subReceived = 0;
-  let hookReceived = 0;
-  let lastSub = 0;
-  let lastHook = 0;
-  const receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const e = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      hookDelays.push(Date.now() - Date.parse(e.occurredAt));
-      hookReceived++;
-      lastHook = Date.now();
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const clients: ReturnType<typeof createClient>[] = [];
+  const subscribers = feed && SUBSCRIBERS > 0 ? LiveClients.spawn() : undefined;
+  const receiver = feed && WEBHOOKS > 0 ? LiveClients.spawn() : undefined;
   try {
-    if (listeners) {
-      const wsUrl = `ws://127.0.0.1:${new URL(app.url).port}/graphql`;
-      for (let i = 0; i < SUBSCRIBERS; i++) {
-        const c = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
-        clients.push(c);
-        c.subscribe<any>(
-          { query: 'subscription { catalogChanged { id type occurredAt image tag } }' },
-          {
-            next: (r) => {
-              subDelays.push(Date.now() - Date.parse(r.data!.catalogChanged.occurredAt));
-              subReceived++;
-              lastSub = Date.now();
-            },
-            error: (e) => console.error('subscriber error', e),
-            complete: () => undefined,
-          },
-        );
-      }
-      const port = (receiver.address() as AddressInfo).port;
+    if (subscribers) {
+      await subscribers.subscribers(`ws://127.0.0.1:${new URL(app.url).port}/graphql`, SUBSCRIBERS, QUERY);
+      while ((app.live.subscriptions?.active() ?? 0) < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
+    }
+    if (receiver) {
+      const port = await receiver.receiver();
       for (let i = 0; i < WEBHOOKS; i++) {
         await app.services.webhooks.create({ url: `http://127.0.0.1:${port}/hook${i}`, description: `bench ${i}` });
       }
-      while (app.live.feed.listenerCount < SUBSCRIBERS + 1) await new Promise((r) => setTimeout(r, 20));
     }
+    await hub.clearRequests();
+    const cpu0 = process.cpuUsage();
+    const lock0 = { ...outboxTiming };
+    outboxTiming.maxLockWaitMs = 0;
+    const startedAt = Date.now();
     const t0 = performance.now();
     const { run } = await app.services.scrape.trigger({ requestedBy: 'bench' });
     const done = await app.services.scrape.waitFor(run.id, 60 * 60_000);
     const scrapeSeconds = (performance.now() - t0) / 1000;
+    const perImage = (await hub.requests()) / IMAGES;
+    const bound = (Math.ceil(IMAGES / CONCURRENCY) * perImage * LATENCY) / 1000;
     const [{ n: events }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_event');
-    if (listeners) {
-      const deadline = Date.now() + 30 * 60_000;
-      while ((subReceived < events * SUBSCRIBERS || hookReceived < events * WEBHOOKS) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const t0ms = Date.now() - (performance.now() - t0);
-    return { done, scrapeSeconds, events, subSeconds: (lastSub - t0ms) / 1000, hookSeconds: (lastHook - t0ms) / 1000 };
+    const subs = await subscribers?.wait(events * SUBSCRIBERS, 20 * 60_000);
+    const hooks = await receiver?.wait(events * WEBHOOKS, 20 * 60_000);
+    const cpu = process.cpuUsage(cpu0);
+    const lock = {
+      transactions: outboxTiming.transactions - lock0.transactions,
+      waitMs: outboxTiming.lockWaitMs - lock0.lockWaitMs,
+      insertMs: outboxTiming.insertMs - lock0.insertMs,
+      maxWaitMs: outboxTiming.maxLockWaitMs,
+    };
+    return { status: done.status, scrapeSeconds, bound, events, subs, hooks, cpuSeconds: (cpu.user + cpu.system) / 1e6, startedAt, lock };
   } finally {
-    for (const c of clients) await c.dispose();
+    await subscribers?.close();
+    await receiver?.close();
     await app.close();
-    receiver.closeAllConnections();
-    receiver.close();
     await hub.close();
     await db.drop();
-    subDelays.sort((a, b) => a - b);
-    hookDelays.sort((a, b) => a - b);
-    if (listeners) {
-      console.log(`  subscriber deliveries ${subReceived}  median delay ${quantile(subDelays, 0.5)} ms, p99 ${quantile(subDelays, 0.99)} ms (target p99 < 1000)`);
-      console.log(`  webhook deliveries    ${hookReceived}  median delay ${quantile(hookDelays, 0.5)} ms, p99 ${quantile(hookDelays, 0.99)} ms`);
-    }
   }
 }
 
+function channel(name: string, s: ChannelStats, expected: number, t0: number) {
+  const span = (s.last - s.first) / 1000;
+  console.log(
+    `  ${name.padEnd(12)} ${s.received}/${expected} deliveries${s.errors ? `, ${s.errors} errors` : ''}; ` +
+      `median ${s.medianMs} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms; ${fmt(s.received / Math.max(span, 0.001), 0)} deliveries/s ` +
+      `(last ${fmt((s.last - t0) / 1000)} s after the scrape started)`,
+  );
+}
+
+function lockLine(l: Outcome['lock']) {
+  const n = Math.max(1, l.transactions);
+  console.log(
+    `  outbox lock  ${l.transactions} transactions; wait ${fmt(l.waitMs / n, 3)} ms mean (max ${fmt(l.maxWaitMs, 1)} ms), ` +
+      `insert under it ${fmt(l.insertMs / n, 3)} ms mean`,
+  );
+}
+
 async function main() {
-  console.log(`${IMAGES} images × ${TAGS} tags, first scrape, ${SUBSCRIBERS} subscribers, ${WEBHOOKS} webhooks`);
+  console.log(
+    `${IMAGES} images × ${TAGS} tags, first scrape, ${LATENCY} ms per Hub request, concurrency ${CONCURRENCY}; ` +
+      `${SUBSCRIBERS} subscribers, ${WEBHOOKS} webhooks (clients and receiver in their own processes)`,
+  );
   const on = await run(true);
-  console.log(`  run                   ${on.done.status}, ${on.events} events, scrape ${fmt(on.scrapeSeconds)} s`);
-  console.log(`  to subscribers        all ${on.events} × ${SUBSCRIBERS} by ${fmt(on.subSeconds)} s: ${fmt((on.events * SUBSCRIBERS) / on.subSeconds, 0)} deliveries/s`);
-  console.log(`  to webhooks           all ${on.events} × ${WEBHOOKS} by ${fmt(on.hookSeconds)} s: ${fmt((on.events * WEBHOOKS) / on.hookSeconds, 0)} POSTs/s`);
+  console.log(`feed on:  run ${on.status}, ${on.events} events; scrape ${fmt(on.scrapeSeconds)} s, bound ${fmt(on.bound)} s, ratio ${fmt(on.scrapeSeconds / on.bound)}`);
+  const start = on.startedAt;
+  if (on.subs) channel('subscribers', on.subs, on.events * SUBSCRIBERS, start);
+  if (on.hooks) channel('webhooks', on.hooks, on.events * WEBHOOKS, start);
+  console.log(`  events/s     ${fmt(on.events / on.scrapeSeconds, 0)} written during the scrape; service CPU ${fmt(on.cpuSeconds)} s`);
+  lockLine(on.lock);
   const off = await run(false);
-  console.log(`same scrape without listeners: ${fmt(off.scrapeSeconds)} s (with: ${fmt(on.scrapeSeconds)} s)`);
-  console.log(`  peak RSS              ${peakRssMb()} MB`);
+  console.log(`feed off: run ${off.status}, ${off.events} events; scrape ${fmt(off.scrapeSeconds)} s, bound ${fmt(off.bound)} s, ratio ${fmt(off.scrapeSeconds / off.bound)}; service CPU ${fmt(off.cpuSeconds)} s`);
+  lockLine(off.lock);
+  console.log(`  peak RSS     ${peakRssMb()} MB`);
 }
 
 main().catch((e) => {

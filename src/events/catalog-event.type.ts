@@ -88,7 +88,7 @@ export class CatalogEvent {
   @Field(() => CatalogEventType, { description: 'What happened.' })
   type: CatalogEventType;
 
-  @Field(() => DateTime, { description: 'When the change was committed (its transaction time).' })
+  @Field(() => DateTime, { description: 'When the change was committed: the clock at the insert of its event, the last statement of its transaction.' })
   occurredAt: Date;
 
   @Field(() => String, { nullable: true, description: 'Canonical image name (`nginx`, `bitnami/redis`); null for run events.' })

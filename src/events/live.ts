@@ -17,6 +17,8 @@ export interface Live {
   feed: EventFeed;
   worker: WebhookWorker;
   services: Pick<Services, 'events' | 'live' | 'webhooks'>;
+  /** The subscription server, once attached. */
+  readonly subscriptions: SubscriptionServer | undefined;
   /** Starts reading the feed and sending webhooks. */
   start(): Promise<void>;
   /** Serves subscriptions (graphql-ws) on the HTTP server's /graphql. */
@@ -39,22 +41,26 @@ export function createLive(opts: { db: Db; runs: ScrapeRunService; config: Confi
   });
   const live = new LiveHub({ feed, runs: opts.runs, logger });
   const webhooks = new WebhookService(db, { allowPrivate: config.live.webhookAllowPrivate, onQueued: () => worker.kick() });
+  let subscriptions: SubscriptionServer | undefined;
   return {
     feed,
     worker,
     services: { events, live, webhooks },
+    get subscriptions() {
+      return subscriptions;
+    },
     async start() {
       await feed.start();
       worker.start();
     },
     attach: (server, schema, services) =>
-      attachSubscriptionServer(server, {
+      (subscriptions = attachSubscriptionServer(server, {
         schema,
         services,
         logger,
         limits: config.graphql,
         subscriptions: { maxPerConnection: config.live.subscriptionsPerConnection, maxTotal: config.live.subscriptionsTotal },
-      }),
+      })),
     async stop() {
       live.closeAll();
       await worker.stop();

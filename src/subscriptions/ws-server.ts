@@ -9,6 +9,7 @@ import { createContext } from '../graphql/context';
 import type { Services } from '../graphql/services';
 import { ErrorCode, formatError } from '../graphql/errors';
 import { limitError, limitRules, operationCost } from '../graphql/limits';
+import { SharedSubscriptions } from './shared';
 
 export interface SubscriptionLimits {
   /** Operations at once on one WebSocket (SUBSCRIPTIONS_MAX_PER_CONNECTION). */
@@ -30,6 +31,8 @@ export interface SubscriptionServerOptions {
 export interface SubscriptionServer {
   /** Operations running now. */
   active(): number;
+  /** Distinct shared executions running now (one per catalogChanged document and variables). */
+  executions(): number;
   /** Closes every socket (code 1001, "Going away") and stops accepting upgrades. */
   close(): Promise<void>;
 }
@@ -58,6 +61,8 @@ export function attachSubscriptionServer(server: http.Server, opts: Subscription
   const perSocket = new Map<object, Set<string>>();
   let total = 0;
   let closing = false;
+  // catalogChanged is public and its result the same for everyone: one execution per distinct operation.
+  const shared = new SharedSubscriptions(new Set(['catalogChanged', '__typename']));
 
   const release = (socket: object, id: string) => {
     const ids = perSocket.get(socket);
@@ -77,6 +82,7 @@ export function attachSubscriptionServer(server: http.Server, opts: Subscription
   const disposable = useServer(
     {
       schema: opts.schema,
+      subscribe: (args) => shared.subscribe(args),
       onConnect: () => !closing,
       onSubscribe: (ctx, id, payload) => {
         const key = ctx.extra.socket;
@@ -140,6 +146,7 @@ export function attachSubscriptionServer(server: http.Server, opts: Subscription
 
   return {
     active: () => total,
+    executions: () => shared.executions,
     async close() {
       closing = true;
       server.off('upgrade', onUpgrade);

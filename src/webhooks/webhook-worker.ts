@@ -38,6 +38,22 @@ interface Claimed {
   e_data: Record<string, unknown> | null;
 }
 
+/** Deliveries held per WEBHOOK_CONCURRENCY slot (sending or claimed and ready). */
+const PREFETCH = 4;
+
+/** Successes waiting for their batch write beyond which nothing new is claimed. */
+const MAX_UNWRITTEN = 2_000;
+
+interface Success {
+  id: string;
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  status: number;
+  finishedAt: Date;
+  webhookId: string;
+}
+
 /** HMAC-SHA256 of the body with the webhook's secret, as sent in X-Catalog-Signature-256. */
 export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -66,6 +82,13 @@ export class WebhookWorker {
   private unsubscribe: (() => void) | undefined;
   private readonly clock: () => Date;
   private readonly log: Logger;
+  private readonly successes: (Success & { resolve: () => void; reject: (e: unknown) => void })[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Claimed, waiting for a free slot. */
+  private readonly ready: (Claimed & { leaseEnds: number })[] = [];
+  /** Claimed but not sent in time: to hand back. */
+  private readonly stale: string[] = [];
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(private readonly opts: WebhookWorkerOptions) {
     this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:webhooks:${randomBytes(3).toString('hex')}`;
@@ -86,7 +109,10 @@ export class WebhookWorker {
     clearInterval(this.timer);
     this.unsubscribe?.();
     await this.ticking?.catch(() => undefined);
+    const unsent = [...this.stale.splice(0), ...this.ready.splice(0).map((c) => c.id)];
+    await this.release(unsent).catch((err) => this.log.warn({ err }, 'could not hand back claimed webhook deliveries; their leases will expire'));
     await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.recording]);
   }
 
   /** Looks for due deliveries now. */
@@ -107,25 +133,66 @@ export class WebhookWorker {
       });
   }
 
+  /**
+   * Claims ahead: up to PREFETCH × WEBHOOK_CONCURRENCY deliveries are held (sending or ready to
+   * send), so that a slot that frees starts its next send at once instead of waiting for a claim
+   * round trip. A ready one whose lease would run out before its send could end is released
+   * instead (back to PENDING, sent at once by whoever claims it next).
+   */
   private async tick(): Promise<void> {
-    const free = this.opts.config.webhookConcurrency - this.inFlight.size;
-    if (free <= 0 || this.stopped) return;
-    const claimed = await this.claim(free);
-    for (const c of claimed) {
+    const concurrency = this.opts.config.webhookConcurrency;
+    if (this.stale.length > 0) await this.release(this.stale.splice(0));
+    this.startSends();
+    const want = concurrency * PREFETCH - this.inFlight.size - this.ready.length;
+    // Back-pressure: while many successes wait to be written, claim nothing new (their writes kick again).
+    if (want < Math.min(concurrency, 16) || this.stopped || this.successes.length >= MAX_UNWRITTEN) return;
+    const leaseEnds = this.clock().getTime() + this.leaseMs;
+    const claimed = await this.claim(want);
+    for (const c of claimed) this.ready.push({ ...c, leaseEnds });
+    this.startSends();
+    // A full batch: more may be due; claim again as soon as there is room.
+    if (claimed.length === want) this.again = true;
+  }
+
+  /** Starts sends from the claimed ones while slots are free. */
+  private startSends(): void {
+    const minLeft = this.opts.config.webhookTimeoutMs + 2_000;
+    while (!this.stopped && this.inFlight.size < this.opts.config.webhookConcurrency && this.ready.length > 0) {
+      const c = this.ready.shift()!;
+      if (c.leaseEnds - this.clock().getTime() < minLeft) {
+        this.stale.push(c.id);
+        continue;
+      }
       const p: Promise<void> = this.deliver(c)
         .catch((err) => this.log.error({ err, delivery: c.id }, 'webhook delivery failed unexpectedly; its lease will expire and it is retried'))
         .finally(() => {
           this.inFlight.delete(p);
+          this.startSends();
           this.kick();
         });
       this.inFlight.add(p);
     }
+    if (this.stale.length > 0) this.kick();
+  }
+
+  /** Hands claimed but unsent deliveries back (PENDING, the attempt not counted). */
+  private async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.opts.db.query(
+      `UPDATE webhook_delivery SET status = 'PENDING', attempts = attempts - 1, claimed_by = NULL, lease_expires_at = NULL
+       WHERE id = ANY ($1::uuid[]) AND claimed_by = $2 AND status = 'SENDING'`,
+      [ids, this.workerId],
+    );
+  }
+
+  /** Longer than any send can take (the timeout bounds it) plus recording its outcome. */
+  private get leaseMs(): number {
+    return this.opts.config.webhookTimeoutMs + Math.max(5_000, this.opts.config.webhookTimeoutMs);
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
     const now = this.clock();
-    // Longer than any send can take (the timeout bounds it) plus recording its outcome.
-    const leaseMs = this.opts.config.webhookTimeoutMs + Math.max(5_000, this.opts.config.webhookTimeoutMs);
+    const leaseMs = this.leaseMs;
     return this.opts.db.query<Claimed>(
       `WITH c AS (
          SELECT d.id FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id
@@ -182,6 +249,57 @@ export class WebhookWorker {
     await this.record(c, startedAt, result);
   }
 
+  /**
+   * Queues a success for the next batch write (one statement: the attempts, the deliveries, the
+   * webhooks' failure windows reset), started at once when none is running, else right after it.
+   * Resolves when written. A batch that cannot be written leaves its deliveries claimed: their
+   * leases expire and they are sent again with the same delivery id.
+   */
+  private recordSuccess(s: Success): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.successes.push({ ...s, resolve, reject });
+      this.flushSuccesses();
+    });
+  }
+
+  private flushSuccesses(): void {
+    if (this.flushing || this.successes.length === 0) return;
+    const batch = this.successes.splice(0, 1_000);
+    this.flushing = this.opts.db
+      .query(
+        `WITH v AS (
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::timestamptz[])
+             AS v(id, attempt, started_at, duration_ms, status, finished_at)),
+         attempt AS (
+           INSERT INTO webhook_delivery_attempt (delivery_id, attempt, started_at, duration_ms, response_status, error, outcome, worker)
+           SELECT v.id, v.attempt, v.started_at, v.duration_ms, v.status, NULL, 'SUCCEEDED', $7 FROM v ON CONFLICT DO NOTHING),
+         delivery AS (
+           UPDATE webhook_delivery d SET status = 'SUCCEEDED', last_response_status = v.status, last_error = NULL, finished_at = v.finished_at,
+             claimed_by = NULL, lease_expires_at = NULL
+           FROM v WHERE d.id = v.id AND d.claimed_by = $7 AND d.attempts = v.attempt AND d.status = 'SENDING')
+         UPDATE webhook SET failing_since = NULL WHERE id = ANY ($8::uuid[]) AND failing_since IS NOT NULL`,
+        [
+          batch.map((b) => b.id),
+          batch.map((b) => b.attempt),
+          batch.map((b) => b.startedAt),
+          batch.map((b) => b.durationMs),
+          batch.map((b) => b.status),
+          batch.map((b) => b.finishedAt),
+          this.workerId,
+          [...new Set(batch.map((b) => b.webhookId))],
+        ],
+      )
+      .then(
+        () => batch.forEach((b) => b.resolve()),
+        (err) => batch.forEach((b) => b.reject(err)),
+      )
+      .finally(() => {
+        this.flushing = undefined;
+        this.flushSuccesses();
+        this.kick();
+      });
+  }
+
   private async record(c: Claimed, startedAt: Date, r: SendResult): Promise<void> {
     const cfg = this.opts.config;
     const now = this.clock();
@@ -202,19 +320,13 @@ export class WebhookWorker {
       }
     }
     if (ok) {
-      // The common case in one statement: the attempt, the delivery, the webhook's failure window reset.
-      await this.opts.db.query(
-        `WITH attempt AS (
-           INSERT INTO webhook_delivery_attempt (delivery_id, attempt, started_at, duration_ms, response_status, error, outcome, worker)
-           VALUES ($1, $3, $4, $5, $6, NULL, 'SUCCEEDED', $2) ON CONFLICT DO NOTHING),
-         delivery AS (
-           UPDATE webhook_delivery SET status = 'SUCCEEDED', last_response_status = $6, last_error = NULL, finished_at = $7,
-             claimed_by = NULL, lease_expires_at = NULL
-           WHERE id = $1 AND claimed_by = $2 AND attempts = $3 AND status = 'SENDING')
-         UPDATE webhook SET failing_since = NULL WHERE id = $8 AND failing_since IS NOT NULL`,
-        [c.id, this.workerId, c.attempts, startedAt, r.durationMs, r.status, now, c.webhook_id],
-      );
+      // The common case, batched: the successes that came in meanwhile are written by one statement.
       this.log.debug({ delivery: c.id, webhook: c.webhook_id, event: c.event_type, attempt: c.attempts, status: r.status, ms: r.durationMs }, 'webhook delivered');
+      // The send's slot is free at once; stop() waits for the write.
+      const p: Promise<void> = this.recordSuccess({ id: c.id, attempt: c.attempts, startedAt, durationMs: r.durationMs, status: r.status!, finishedAt: now, webhookId: c.webhook_id })
+        .catch((err) => this.log.error({ err, delivery: c.id }, 'could not record a webhook delivery; its lease will expire and it is sent again'))
+        .finally(() => this.recording.delete(p));
+      this.recording.add(p);
       return;
     }
     const disabled = await this.opts.db.transaction(async (tx) => {

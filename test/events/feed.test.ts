@@ -7,6 +7,7 @@ import { FakeDockerHub } from '../support/fake-docker-hub';
 import { syntheticCatalog } from '../support/hub-data';
 import { scrape } from '../support/scrape';
 import { collect, wsClient } from '../support/ws';
+import { appendEvents, EVENT_LOCK_KEY } from '../../src/events/outbox';
 
 const IMAGES = syntheticCatalog(4, { tagsPerImage: 2, namespace: () => 'acme', multiArch: () => false });
 const NAMES = IMAGES.map((i) => `acme/${i.name}`);
@@ -21,6 +22,14 @@ async function listening(app: TestApp, n: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (app.live.feed.listenerCount < n) {
     if (Date.now() > deadline) throw new Error(`only ${app.live.feed.listenerCount} feed listeners`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -196,6 +205,78 @@ describe('the change feed across two replicas', () => {
     assert.deepEqual(got, missed.map((m) => m.id));
     const bad = await a.gql(`{ catalogEvents(after: "nope") { totalCount } }`);
     assert.equal(bad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+  });
+
+  test('subscribers of the same operation and variables share one execution; each gets every event; one leaving ends no other', async () => {
+    const doc = `subscription($types: [CatalogEventType!]) { catalogChanged(filter: { types: $types }) { id type fields } }`;
+    const subs = a.live.subscriptions!;
+    const c1 = client();
+    const c2 = client();
+    const n = baseListeners();
+    const active0 = subs.active();
+    const executions0 = subs.executions();
+    const one = collect(c1, doc, { types: ['RESOURCE_UPDATED'] }, 'catalogChanged');
+    const two = collect(c2, doc, { types: ['RESOURCE_UPDATED'] }, 'catalogChanged');
+    const other = collect(c2, doc, { types: ['RESOURCE_UPDATED', 'INSTANCE_ADDED'] }, 'catalogChanged');
+    await listening(a, n + 2); // two distinct executions, not three
+    await until(() => subs.active() === active0 + 3);
+    assert.equal(subs.executions(), executions0 + 2);
+    assert.equal(a.live.feed.listenerCount, n + 2);
+
+    const r = ok(await a.gql(`{ resource(name: "acme/img2") { id } }`));
+    const edit = (description: string) =>
+      a.gql(`mutation($id: ID!, $d: String) { updateResource(input: { id: $id, description: $d }) { resource { id } } }`, { id: r.resource.id, d: description });
+    ok(await edit('shared 1'));
+    const [e1] = await one.until((v) => v.length >= 1);
+    assert.equal(e1.type, 'RESOURCE_UPDATED');
+    assert.deepEqual((await two.until((v) => v.length >= 1))[0], e1);
+    assert.deepEqual((await other.until((v) => v.length >= 1))[0], e1);
+
+    one.stop();
+    await until(() => subs.active() === active0 + 2);
+    assert.equal(subs.executions(), executions0 + 2, 'the shared execution goes on for the other subscriber');
+    ok(await edit('shared 2'));
+    const got = await two.until((v) => v.length >= 2);
+    assert.equal(BigInt(got[1].id) > BigInt(e1.id), true);
+    await other.until((v) => v.length >= 2);
+    assert.equal(one.values.length, 1, 'the one that left got nothing more');
+
+    two.stop();
+    other.stop();
+    await until(() => subs.executions() === executions0 && a.live.feed.listenerCount === n);
+    assert.equal(subs.active(), active0);
+  });
+
+  test('commit order: an appender waits for the lock before it draws an id, so ids become visible in commit order', async () => {
+    let releaseFirst!: () => void;
+    const held = new Promise<void>((r) => (releaseFirst = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const order: string[] = [];
+    // The first transaction holds the lock but draws its id only later, just before it commits.
+    const first = a.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [EVENT_LOCK_KEY]);
+      locked();
+      await held;
+      await appendEvents(tx, [{ type: 'RESOURCE_UPDATED', image: 'acme/order-1', data: { source: 'API', fields: [] } }]);
+      order.push('first commits');
+    });
+    await isLocked;
+    const second = b.db.transaction(async (tx) => {
+      await appendEvents(tx, [{ type: 'RESOURCE_UPDATED', image: 'acme/order-2', data: { source: 'API', fields: [] } }]);
+      order.push('second appended');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(order, [], 'the second append waits for the lock');
+    releaseFirst();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ['first commits', 'second appended']);
+    const rows = await db.query<{ image: string }>(`SELECT image FROM catalog_event WHERE image IN ('acme/order-1', 'acme/order-2') ORDER BY id`);
+    assert.deepEqual(
+      rows.map((r) => r.image),
+      ['acme/order-1', 'acme/order-2'],
+      'the id of the later commit is the higher one: none was drawn before the lock',
+    );
   });
 
   test('limits: depth and cost apply to subscription documents; per-connection cap; no mutations over WebSocket', async () => {

@@ -47,6 +47,8 @@ export interface ScraperConfig {
   imageDeadlineMs: number;
   /** Wait before the next full run after a failed one; doubles per consecutive failed run, capped at the interval. */
   failureBackoffMs: number;
+  /** Read each new or changed tag's image config (labels, ports, …) from the registry, Docker Hub's too (`DOCKER_SCRAPER_IMAGE_CONFIG`). */
+  imageConfig: boolean;
 }
 
 export interface DockerHubConfig {
@@ -329,6 +331,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: duration('DOCKER_SCRAPER_POLL', 5_000, 50),
       shutdownGraceMs: duration("SHUTDOWN_GRACE", 10_000, 1),
       ...scrapeLimits,
+      imageConfig: bool('DOCKER_SCRAPER_IMAGE_CONFIG', true),
     },
     graphql: {
       maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),

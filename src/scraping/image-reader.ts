@@ -122,7 +122,10 @@ async function configFor(
     digest = head.digest;
   }
   if (digest !== null && stored?.imageConfig && stored.configDigest === digest) return { image: stored.imageConfig };
-  return { image: imageConfigUpstream(await client.getTag(repo, tag, signal)) };
+  const image = imageConfigUpstream(await client.getTag(repo, tag, signal));
+  // Keyed by the digest the next scrape will compare with (the web API's, when it gives one).
+  if (digest !== null) image.configDigest = digest;
+  return { image };
 }
 
 async function readRegistry(

@@ -185,6 +185,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     };
     if (opts.reconcile === 'if-empty') await services.tracking.seedIfEmpty(config.scraper.images, config.scraper.imagesSource);
     else await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
+    await services.tracking.applyConfiguredTagFilters(config.scraper.imageTagFilters);
 
     // Started before the HTTP server, so that it stops after it: on shutdown no request is
     // taken any more while the engine finishes (or hands back) the images in flight.

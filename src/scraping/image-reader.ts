@@ -74,7 +74,8 @@ async function readHub(db: Queryable, opts: ReaderOptions, image: ImageName, max
   const warnings = list.warning ? [list.warning] : [];
   const kept = filterTags(list.tags, (t) => t.name, filter);
   const tags = kept.map(instanceUpstream);
-  const presence: TagPresence = list.complete && !list.warning ? { completeListing: list.tags.map((t) => t.name) } : {};
+  // Names only compared with stored tags (which never hold a NUL: PostgreSQL refuses one in text).
+  const presence: TagPresence = list.complete && !list.warning ? { completeListing: list.tags.map((t) => t.name.replace(/\u0000/g, '')) } : {};
   if (opts.imageConfig && opts.registry && tags.length > 0) {
     const stored = await storedConfigs(db, image);
     const where: RegistryRepository = { host: opts.hubRegistryHost, path: image.path };
@@ -174,7 +175,7 @@ async function readRegistry(
     pullCount: null,
     lastUpdated: created.length > 0 ? created[created.length - 1] : null,
   };
-  const presence: TagPresence = { ...(list.complete ? { completeListing: list.tags } : {}), gone };
+  const presence: TagPresence = { ...(list.complete ? { completeListing: list.tags.map((t) => t.replace(/\u0000/g, '')) } : {}), gone };
   return { resource, tags, tagsSeen: list.tags.length, presence, warnings };
 }
 

@@ -21,6 +21,14 @@ import type { TagPresence } from './sync/image-sync';
 import { filterTags, TagFilter } from '../tracking/tag-filter';
 import { selectNewestTags } from './tag-order';
 
+/** This process has no OCI Distribution client: only Docker Hub images can be read. */
+export class RegistryNotConfiguredError extends Error {
+  constructor(readonly image: string) {
+    super(`${image}: this process has no registry client, so only Docker Hub images can be scraped`);
+    this.name = 'RegistryNotConfiguredError';
+  }
+}
+
 /** What was read of one image, ready for sanitizeImage and syncImage. */
 export interface ImageRead {
   resource: ResourceUpstream;
@@ -137,7 +145,7 @@ async function readRegistry(
   filter: TagFilter | null,
   signal: AbortSignal,
 ): Promise<ImageRead> {
-  if (!opts.registry) throw new Error(`no registry client is configured for ${image.registry}`);
+  if (!opts.registry) throw new RegistryNotConfiguredError(image.name);
   const client = opts.registry;
   const repo: RegistryRepository = { host: image.registry, path: image.path };
   const list = await client.listTags(repo, signal);

@@ -19,7 +19,7 @@ import { InstanceUpstream, instanceUpstream, isoOrNull, ResourceUpstream, resour
 import { ImageConfigUpstream, imageConfigUpstream, withPlatformConfigs } from './sync/image-config';
 import type { TagPresence } from './sync/image-sync';
 import { filterTags, TagFilter } from '../tracking/tag-filter';
-import { selectNewestTags } from './tag-order';
+import { selectTags } from './registry/tag-filter';
 
 /** This process has no OCI Distribution client: only Docker Hub images can be read. */
 export class RegistryNotConfiguredError extends Error {
@@ -150,7 +150,7 @@ async function readRegistry(
   const repo: RegistryRepository = { host: image.registry, path: image.path };
   const list = await client.listTags(repo, signal);
   const warnings = list.warning ? [list.warning] : [];
-  const chosen = selectNewestTags(filterTags(list.tags, (t) => t, filter), maxTags);
+  const chosen = selectTags(list.tags, { maxTags, ...(filter ?? {}) });
   const stored = await storedConfigs(db, image);
   const tags: InstanceUpstream[] = [];
   const gone: string[] = [];

@@ -22,6 +22,14 @@ export type EnvVarInput = {
   value: string;
 };
 
+/** A port the container exposes. */
+export type ExposedPortInput = {
+  /** Port number, 1 to 65535. */
+  port: number;
+  /** Protocol: `tcp` (default), `udp` or `sctp`. */
+  protocol?: string;
+};
+
 /** Outcome of scraping one image. */
 export type ImageScrapeStatus =
   /** Docker Hub could not be read (see the error); the catalog was left as it was. */
@@ -160,6 +168,8 @@ export type UpdateInstanceInput = {
   env?: Array<EnvVarInput> | null | undefined;
   /** Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check. */
   expectedUpdatedAt?: string | null | undefined;
+  /** Exposed ports, at most 100; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */
+  exposedPorts?: Array<ExposedPortInput> | null | undefined;
   /** The instance id. */
   id: string | number;
   /** SPDX licence identifier or expression (`MIT`, `Apache-2.0 OR MIT`), at most 200 characters; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */

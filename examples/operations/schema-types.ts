@@ -216,6 +216,14 @@ export type ExposedPort = {
   protocol: Scalars['String']['output'];
 };
 
+/** A port the container exposes. */
+export type ExposedPortInput = {
+  /** Port number, 1 to 65535. */
+  port: Scalars['Int']['input'];
+  /** Protocol: `tcp` (default), `udp` or `sctp`. */
+  protocol?: Scalars['String']['input'];
+};
+
 /** How many HTTP requests went to one host. */
 export type HostRequests = {
   __typename?: 'HostRequests';
@@ -1173,6 +1181,8 @@ export type UpdateInstanceInput = {
   env?: InputMaybe<Array<EnvVarInput>>;
   /** Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check. */
   expectedUpdatedAt?: InputMaybe<Scalars['DateTimeISO']['input']>;
+  /** Exposed ports, at most 100; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */
+  exposedPorts?: InputMaybe<Array<ExposedPortInput>>;
   /** The instance id. */
   id: Scalars['ID']['input'];
   /** SPDX licence identifier or expression (`MIT`, `Apache-2.0 OR MIT`), at most 200 characters; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */

@@ -1,4 +1,4 @@
-import type { ProcessingInstance, ProcessingResource } from './catalog.types';
+import type { Label, ProcessingInstance, ProcessingResource } from './catalog.types';
 import { Infrastructure, OriginType } from './catalog.types';
 
 /**
@@ -8,6 +8,7 @@ import { Infrastructure, OriginType } from './catalog.types';
 export const RESOURCE_COLUMNS: Record<string, string> = {
   id: 'r.id',
   name: 'r.name',
+  registry: 'r.registry',
   namespace: 'r.namespace',
   repository: 'r.repository',
   description: 'r.description',
@@ -36,7 +37,13 @@ export const INSTANCE_COLUMNS: Record<string, string> = {
   origin:
     'i.origin_type AS "originType", i.origin_ref AS "originRef", i.origin_license AS "originLicense", i.origin_verified AS "originVerified"',
   access:
-    'i.access_image AS "accessImage", i.access_command AS "accessCommand", i.access_args AS "accessArgs", i.access_env AS "accessEnv", i.access_volumes AS "accessVolumes"',
+    'i.access_image AS "accessImage", i.access_command AS "accessCommand", i.access_args AS "accessArgs", i.access_env AS "accessEnv", i.access_volumes AS "accessVolumes", ' +
+    'i.image_env AS "imageEnv", i.exposed_ports AS "exposedPorts", i.working_dir AS "workingDir", i.image_user AS "imageUser"',
+  labels: 'i.labels',
+  sourceUrl: 'i.source_url AS "sourceUrl"',
+  imageCreatedAt: 'i.image_created AS "imageCreatedAt"',
+  upstreamStatus: 'i.upstream_status AS "upstreamStatus"',
+  deletedUpstreamAt: 'i.deleted_upstream_at AS "deletedUpstreamAt"',
   digest: 'i.digest',
   fullSize: 'i.full_size AS "fullSize"',
   lastUpdated: 'i.upstream_last_updated AS "lastUpdated"',
@@ -71,6 +78,11 @@ export interface InstanceRow {
   accessArgs?: string[] | null;
   accessEnv?: Record<string, string>;
   accessVolumes?: string[] | null;
+  imageEnv?: string[] | null;
+  exposedPorts?: { port: number; protocol: string }[] | null;
+  workingDir?: string | null;
+  imageUser?: string | null;
+  labels?: Record<string, string> | Label[];
   [k: string]: unknown;
 }
 
@@ -93,10 +105,25 @@ export function toInstance(row: InstanceRow): ProcessingInstance {
         args: row.accessArgs ?? null,
         env: Object.entries(row.accessEnv ?? {}).map(([name, value]) => ({ name, value: String(value) })),
         volumes: row.accessVolumes ?? null,
+        imageEnv: row.imageEnv ? row.imageEnv.map(envEntry) : null,
+        exposedPorts: row.exposedPorts ?? null,
+        workingDir: row.workingDir ?? null,
+        user: row.imageUser ?? null,
       },
     };
   }
+  if (row.labels !== undefined && !Array.isArray(row.labels)) {
+    out.labels = Object.entries(row.labels)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, value]) => ({ key, value: String(value) }));
+  }
   return out;
+}
+
+/** `KEY=value` → {name, value} (a bare `KEY` has an empty value). */
+function envEntry(entry: string): { name: string; value: string } {
+  const eq = entry.indexOf('=');
+  return eq < 0 ? { name: entry, value: '' } : { name: entry.slice(0, eq), value: entry.slice(eq + 1) };
 }
 
 export function toResource(row: Record<string, unknown>): ProcessingResource {

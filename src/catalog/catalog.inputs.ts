@@ -1,4 +1,5 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { UpstreamStatus } from './catalog.types';
 import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { pageArgs } from '../graphql/connection';
 import { OrderDirection } from '../graphql/order';
@@ -65,6 +66,15 @@ export class ResourceFilter {
   })
   @IsOptional()
   peerless?: boolean | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only resources on these registry hosts (`docker.io` for Docker Hub, `ghcr.io`, `127.0.0.1:5000`).',
+  })
+  @IsOptional()
+  @ArrayMaxSize(50)
+  @MaxLength(300, { each: true })
+  registry?: string[] | null;
 }
 
 @InputType({ description: 'Sort order of resources.' })
@@ -97,6 +107,10 @@ export class InstanceFilter {
   @Field(() => Boolean, { nullable: true, description: 'Only peerless instances (true) or only the others (false).' })
   @IsOptional()
   peerless?: boolean | null;
+
+  @Field(() => UpstreamStatus, { nullable: true, description: 'Only instances whose tag is ACTIVE, or DELETED, upstream.' })
+  @IsOptional()
+  upstreamStatus?: UpstreamStatus | null;
 }
 
 @InputType({ description: 'Sort order of instances.' })

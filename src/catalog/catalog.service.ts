@@ -273,6 +273,7 @@ export function resourceFilterSql(filter: ResourceFilter | null | undefined, par
     where.push(`r.name = ANY(${params.p(names)}::text[])`);
   }
   if (filter.isDraft != null) where.push(`r.is_draft = ${params.p(filter.isDraft)}`);
+  if (filter.registry != null) where.push(`r.registry = ANY(${params.p(filter.registry.map((r) => r.toLowerCase()))}::text[])`);
   if (filter.architecture != null) {
     where.push(
       `EXISTS (SELECT 1 FROM processing_instance i WHERE i.resource_id = r.id AND i.platforms @> ${params.p(
@@ -296,6 +297,7 @@ export function instanceFilterSql(filter: InstanceFilter | null | undefined, par
     where.push(`i.platforms @> ${params.p(JSON.stringify([{ architecture: filter.architecture }]))}::jsonb`);
   }
   if (filter.peerless != null) where.push(filter.peerless ? PEERLESS_SQL : `NOT ${PEERLESS_SQL}`);
+  if (filter.upstreamStatus != null) where.push(`i.upstream_status = ${params.p(filter.upstreamStatus)}`);
   return where;
 }
 

@@ -1,5 +1,5 @@
 
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTime, SafeInt } from '../graphql/scalars';
 import { connectionTypes } from '../graphql/connection';
 import { Node } from '../graphql/node';
@@ -43,7 +43,12 @@ export class Origin {
   @Field({ description: 'Pull reference, e.g. `docker.io/nginx:1.27` or `docker.io/org/name:tag`; unique.' })
   ref: string;
 
-  @Field(() => String, { nullable: true, description: 'SPDX licence identifier, when known (set through the API).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Licence (SPDX expression): the image label `org.opencontainers.image.licenses` (or `org.label-schema.license`), ' +
+      'unless set through the API.',
+  })
   license: string | null;
 
   @Field({ description: 'Whether the origin is verified (Docker Hub images are).' })
@@ -59,22 +64,61 @@ export class EnvVar {
   value: string;
 }
 
+@ObjectType({ description: 'A port the image declares (`ExposedPorts` of its config).' })
+export class ExposedPort {
+  @Field(() => Int, { description: 'Port number, 1 to 65535.' })
+  port: number;
+
+  @Field({ description: 'Protocol: `tcp`, `udp` or `sctp`.' })
+  protocol: string;
+}
+
+@ObjectType({ description: 'A label of the image (config `Labels`, and OCI annotations of its manifest).' })
+export class Label {
+  @Field({ description: 'Label key, e.g. `org.opencontainers.image.source`.' })
+  key: string;
+
+  @Field({ description: 'Label value.' })
+  value: string;
+}
+
 @ObjectType({ description: 'How to run an instance as a container.' })
 export class Container {
   @Field({ description: 'Image reference to pull (the origin ref).' })
   image: string;
 
-  @Field(() => [String], { nullable: true, description: 'Entrypoint override; null runs the image default.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Entrypoint: the image config `Entrypoint` unless set through the API; null when neither sets one.',
+  })
   command: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Arguments; null runs the image default.' })
+  @Field(() => [String], { nullable: true, description: 'Arguments: the image config `Cmd` unless set through the API; null when neither sets them.' })
   args: string[] | null;
 
-  @Field(() => [EnvVar], { description: 'Environment variables; `ARCH` is the first platform architecture unless edited.' })
+  @Field(() => [EnvVar], { description: 'Environment variables of the catalog; `ARCH` is the first platform architecture unless edited.' })
   env: EnvVar[];
 
-  @Field(() => [String], { nullable: true, description: 'Volume mount points; null when none are declared.' })
+  @Field(() => [EnvVar], {
+    nullable: true,
+    description: 'The image’s own default environment (config `Env`, in order), apart from `env`; null before the image config was read.',
+  })
+  imageEnv: EnvVar[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Volume mount points: the image config `Volumes` unless set through the API; null when none are declared.' })
   volumes: string[] | null;
+
+  @Field(() => [ExposedPort], {
+    nullable: true,
+    description: 'Ports the image exposes (config `ExposedPorts`) unless set through the API; null when none are declared.',
+  })
+  exposedPorts: ExposedPort[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Working directory (config `WorkingDir`); null when unset.' })
+  workingDir: string | null;
+
+  @Field(() => String, { nullable: true, description: 'User the container runs as (config `User`); null when unset.' })
+  user: string | null;
 }
 
 @ObjectType({ description: 'Access information of an instance.' })
@@ -101,6 +145,19 @@ export class Platform {
   size: number | null;
 }
 
+export enum UpstreamStatus {
+  ACTIVE = 'ACTIVE',
+  DELETED = 'DELETED',
+}
+registerEnumType(UpstreamStatus, {
+  name: 'UpstreamStatus',
+  description: 'Whether the tag still exists upstream.',
+  valuesConfig: {
+    ACTIVE: { description: 'The tag was seen upstream at the last scrape that could tell.' },
+    DELETED: { description: 'The tag is gone: missing from a complete tag listing, or 404 on its manifest. The instance is kept.' },
+  },
+});
+
 @ObjectType({
   implements: Node,
   description:
@@ -113,7 +170,10 @@ export class ProcessingResource {
   @Field({ description: 'Canonical image name: `nginx` for official images, `org/name` otherwise. Unique.' })
   name: string;
 
-  @Field({ description: 'Docker Hub namespace (`library` for official images).' })
+  @Field({ description: 'Registry host: `docker.io` for Docker Hub, else e.g. `ghcr.io` or `127.0.0.1:5000`.' })
+  registry: string;
+
+  @Field({ description: 'Docker Hub namespace (`library` for official images); on another registry the path without its last part.' })
   namespace: string;
 
   @Field({ description: 'Repository name inside the namespace.' })
@@ -199,6 +259,27 @@ export class ProcessingInstance {
 
   @Field(() => String, { nullable: true, description: 'Docker Hub tag status, e.g. `active`.' })
   tagStatus: string | null;
+
+  @Field(() => [Label], { description: 'Labels of the image config and OCI annotations of the manifest, by key; empty before the config was read.' })
+  labels: Label[];
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Source code URL: the label `org.opencontainers.image.source` (or `org.label-schema.vcs-url`); null when absent.',
+  })
+  sourceUrl: string | null;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description: 'When the image was built: the config `created` (or the `org.opencontainers.image.created` label); null when unknown.',
+  })
+  imageCreatedAt: Date | null;
+
+  @Field(() => UpstreamStatus, { description: 'Whether the tag still exists upstream (DELETED instances are kept).' })
+  upstreamStatus: UpstreamStatus;
+
+  @Field(() => DateTime, { nullable: true, description: 'When the tag was found deleted upstream; null while it is ACTIVE.' })
+  deletedUpstreamAt: Date | null;
 
   @Field(() => [Platform], { description: 'Every platform of the tag (attestation entries excluded).' })
   platforms: Platform[];

@@ -7,6 +7,23 @@ export interface PlatformRow {
   variant: string | null;
   digest: string | null;
   size: number | null;
+  /**
+   * What this platform's image config says, only where it differs from the instance's
+   * (the first real platform's): absent when it is the same.
+   */
+  config?: Partial<ImageConfigColumns>;
+}
+
+/** The image config's values as the instance stores them (see sync/image-config.ts). */
+export interface ImageConfigColumns {
+  labels: Record<string, string>;
+  command: string[] | null;
+  args: string[] | null;
+  volumes: string[] | null;
+  exposedPorts: { port: number; protocol: string }[] | null;
+  env: string[] | null;
+  workingDir: string | null;
+  user: string | null;
 }
 
 /** One tag of a resource: a peerless instance any peer may use. Mirrors migrations/*InitialSchema. */
@@ -14,6 +31,7 @@ export interface PlatformRow {
 @Unique('uq_processing_instance_origin_ref', ['originRef'])
 @Unique('uq_processing_instance_resource_name', ['resourceId', 'name'])
 @Check('ck_processing_instance_origin_type', `origin_type IN ('PUBLIC', 'PRIVATE')`)
+@Check('ck_processing_instance_upstream_status', `upstream_status IN ('ACTIVE', 'DELETED')`)
 @Index('ix_processing_instance_resource_last_updated', { synchronize: false })
 @Index('ix_processing_instance_platforms', { synchronize: false })
 export class ProcessingInstanceEntity {
@@ -82,6 +100,40 @@ export class ProcessingInstanceEntity {
 
   @Column('jsonb', { default: () => `'[]'` })
   platforms: PlatformRow[];
+
+  /** Image labels (and OCI annotations) of the tag, key → value. */
+  @Column('jsonb', { default: () => `'{}'` })
+  labels: Record<string, string>;
+
+  @Column('jsonb', { name: 'exposed_ports', nullable: true })
+  exposedPorts: { port: number; protocol: string }[] | null;
+
+  /** The image config's `Env` (`KEY=value`, in order), apart from the catalog's own `access_env`. */
+  @Column('jsonb', { name: 'image_env', nullable: true })
+  imageEnv: string[] | null;
+
+  @Column('text', { name: 'working_dir', nullable: true })
+  workingDir: string | null;
+
+  @Column('text', { name: 'image_user', nullable: true })
+  imageUser: string | null;
+
+  @Column('text', { name: 'source_url', nullable: true })
+  sourceUrl: string | null;
+
+  /** The image's own creation time (config `created` or the `created` label). */
+  @Column('timestamptz', { name: 'image_created', nullable: true })
+  imageCreated: Date | null;
+
+  /** The manifest digest whose image config was last read: the same digest again needs no config fetch. */
+  @Column('text', { name: 'config_digest', nullable: true })
+  configDigest: string | null;
+
+  @Column('text', { name: 'upstream_status', default: 'ACTIVE' })
+  upstreamStatus: 'ACTIVE' | 'DELETED';
+
+  @Column('timestamptz', { name: 'deleted_upstream_at', nullable: true })
+  deletedUpstreamAt: Date | null;
 
   @Column('text', { name: 'content_hash', nullable: true })
   contentHash: string | null;

@@ -11,12 +11,17 @@ import type { ProcessingInstanceEntity } from './processing-instance.entity';
 @Index('ix_processing_resource_created_at', ['createdAt', 'id'])
 @Index('ix_processing_resource_pull_count', ['pullCount', 'id'])
 @Index('ix_processing_resource_name_id', ['name', 'id'])
+@Index('ix_processing_resource_registry', ['registry', 'id'])
 export class ProcessingResourceEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'pk_processing_resource' })
   id: string;
 
   @Column('text')
   name: string;
+
+  /** Registry host: `docker.io` for Docker Hub. */
+  @Column('text', { default: 'docker.io' })
+  registry: string;
 
   @Column('text')
   namespace: string;

@@ -289,6 +289,7 @@ interface ScalarSql {
 const RESOURCE_SCALARS: Record<string, ScalarSql> = {
   id: { sql: 'r.id', columns: ['r.id'] },
   name: { sql: 'r.name', columns: ['r.name'] },
+  registry: { sql: 'r.registry', columns: ['r.registry'] },
   namespace: { sql: 'r.namespace', columns: ['r.namespace'] },
   repository: { sql: 'r.repository', columns: ['r.repository'] },
   description: { sql: 'r.description', columns: ['r.description'] },
@@ -354,6 +355,10 @@ const INSTANCE_SCALARS: Record<string, ScalarSql> = {
   lastUpdated: { sql: isoDate('i.upstream_last_updated'), columns: ['i.upstream_last_updated'] },
   lastPushed: { sql: isoDate('i.tag_last_pushed'), columns: ['i.tag_last_pushed'] },
   tagStatus: { sql: 'i.tag_status', columns: ['i.tag_status'] },
+  sourceUrl: { sql: 'i.source_url', columns: ['i.source_url'] },
+  imageCreatedAt: { sql: isoDate('i.image_created'), columns: ['i.image_created'] },
+  upstreamStatus: { sql: 'i.upstream_status', columns: ['i.upstream_status'] },
+  deletedUpstreamAt: { sql: isoDate('i.deleted_upstream_at'), columns: ['i.deleted_upstream_at'] },
   editedFields: { sql: 'ARRAY(SELECT jsonb_object_keys(i.overridden) ORDER BY 1)', columns: ['i.overridden'] },
   createdAt: { sql: isoDate('i.created_at'), columns: ['i.created_at'] },
   updatedAt: { sql: isoDate('i.updated_at'), columns: ['i.updated_at'] },

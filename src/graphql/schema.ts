@@ -4,7 +4,7 @@ import { AuthChecker, buildSchema, NonEmptyArray } from 'type-graphql';
 import { InstanceResolver } from '../catalog/instance.resolver';
 import { ResourceResolver } from '../catalog/resource.resolver';
 import { InstanceCountResolver, ResourceCountResolver } from '../catalog/catalog.types';
-import { ScrapeRunResolver } from '../scraping/runs/scrape-run.resolver';
+import { ScrapeResultResolver, ScrapeRunResolver } from '../scraping/runs/scrape-run.resolver';
 import { ScrapeRunCountResolver } from '../scraping/runs/scrape-run.type';
 import { ScraperResolver } from '../scraping/scraper.resolver';
 import { ScrapeResolver } from '../scraping/scrape.resolver';
@@ -27,6 +27,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   TrackedImageResolver,
   TrackedImageCountResolver,
   ScrapeRunResolver,
+  ScrapeResultResolver,
   ScrapeRunCountResolver,
   ScraperResolver,
   ScrapeResolver,

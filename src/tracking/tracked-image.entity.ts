@@ -27,6 +27,10 @@ export class TrackedImageEntity {
   @Column('text')
   name: string;
 
+  /** Registry host: `docker.io` for Docker Hub, else e.g. `ghcr.io`, `127.0.0.1:5000`. */
+  @Column('text', { default: 'docker.io' })
+  registry: string;
+
   @Column('text')
   namespace: string;
 
@@ -38,6 +42,14 @@ export class TrackedImageEntity {
 
   @Column('integer', { name: 'max_tags', nullable: true })
   maxTags: number | null;
+
+  /** Tag filter: only tags this regular expression matches are imported (null: all). */
+  @Column('text', { name: 'tag_include', nullable: true })
+  tagInclude: string | null;
+
+  /** Tag filter: tags this regular expression matches are skipped (null: none). */
+  @Column('text', { name: 'tag_exclude', nullable: true })
+  tagExclude: string | null;
 
   @Column('text')
   source: TrackedImageSource;

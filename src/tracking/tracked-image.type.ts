@@ -35,7 +35,16 @@ registerEnumType(ImageScrapeStatus, {
   },
 });
 
-@ObjectType({ implements: Node, description: 'An image on the tracked list: what the scraper reads from Docker Hub.' })
+@ObjectType({ description: 'A tag filter: regular expressions (JavaScript syntax) over tag names, applied before `maxTags`.' })
+export class TagFilter {
+  @Field(() => String, { nullable: true, description: 'Only tags this expression matches are imported; null: every tag.' })
+  include: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Tags this expression matches are skipped; null: none.' })
+  exclude: string | null;
+}
+
+@ObjectType({ implements: Node, description: 'An image on the tracked list: what the scraper reads from Docker Hub or another registry.' })
 export class TrackedImage {
   @Field(() => ID, { description: 'Stable identifier.' })
   id: string;
@@ -43,7 +52,13 @@ export class TrackedImage {
   @Field({ description: 'Canonical image name: `nginx` for official images, `org/name` otherwise.' })
   name: string;
 
-  @Field({ description: 'Docker Hub namespace (`library` for official images).' })
+  @Field({ description: 'Registry host: `docker.io` for Docker Hub, else e.g. `ghcr.io` or `127.0.0.1:5000`.' })
+  registry: string;
+
+  @Field(() => TagFilter, { nullable: true, description: 'Which tags are imported (regular expressions over tag names); null: every tag.' })
+  tagFilter: TagFilter | null;
+
+  @Field({ description: 'Namespace: on Docker Hub the account (`library` for official images); elsewhere the path without its last part.' })
   namespace: string;
 
   @Field({ description: 'Repository name inside the namespace.' })

@@ -7,10 +7,25 @@ import {
   RemoveTrackedImagesInput,
   SetTrackedImagesInput,
   SetTrackedImagesPayload,
+  TagFilterInput,
   TrackedImagePayload,
   TrackedImagesPayload,
   UpdateTrackedImageInput,
 } from './tracking.input';
+import { TagFilter, tagFilterProblem } from './tag-filter';
+import { BadUserInputError } from '../graphql/errors';
+
+/** undefined (left out) stays undefined; each pattern checked, BAD_USER_INPUT naming `tagFilter.include` / `tagFilter.exclude`. */
+function checkedTagFilter(input: TagFilterInput | null | undefined): TagFilter | null | undefined {
+  if (input === undefined || input === null) return input;
+  const filter: TagFilter = { include: input.include ?? null, exclude: input.exclude ?? null };
+  for (const key of ['include', 'exclude'] as const) {
+    const pattern = filter[key];
+    const problem = pattern === null ? null : tagFilterProblem(pattern);
+    if (problem) throw BadUserInputError.field(`input.tagFilter.${key}`, problem);
+  }
+  return filter.include === null && filter.exclude === null ? null : filter;
+}
 
 /**
  * Changes to the tracked image list. Inputs are validated before a resolver runs (names
@@ -29,7 +44,7 @@ export class TrackingMutationResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<TrackedImagesPayload> {
     const images = parseImageNames(input.images);
-    const trackedImages = await ctx.services.tracking.add(images, input.maxTags);
+    const trackedImages = await ctx.services.tracking.add(images, input.maxTags, checkedTagFilter(input.tagFilter));
     // The images are on the list now (committed): a scrape of them can start at once.
     const run = input.scrapeNow
       ? (await ctx.services.scrape.trigger({ images: images.map((i) => i.name), requestedBy: `api:${ctx.requestId}` })).run
@@ -83,6 +98,7 @@ export class TrackingMutationResolver {
     const trackedImage = await ctx.services.tracking.update(parseImageName(input.image), {
       enabled: input.enabled ?? undefined,
       maxTags: input.maxTags,
+      tagFilter: checkedTagFilter(input.tagFilter),
     });
     return { trackedImage };
   }

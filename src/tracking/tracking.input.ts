@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { MAX_TAG_FILTER_LENGTH } from './tag-filter';
 import { ArrayMaxSize, ArrayMinSize, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AreImageNames, IsImageName, NotNull } from '../graphql/validation';
 import { ScrapeRun } from '../scraping/runs/scrape-run.type';
@@ -10,8 +11,24 @@ export const MIN_MAX_TAGS = 1;
 export const MAX_MAX_TAGS = 10_000;
 
 const IMAGES_DESCRIPTION =
-  'Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. ' +
+  'Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or ' +
+  '`host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). ' +
   `Duplicates (in either form) count once. 1 to ${MAX_IMAGES_PER_CALL} names.`;
+@InputType({ description: 'Which tags of an image to import: regular expressions (JavaScript syntax) over tag names, applied before `maxTags`.' })
+export class TagFilterInput {
+  @Field(() => String, {
+    nullable: true,
+    description: `Only tags this expression matches are imported (e.g. \`^v\\d+\`); null: every tag. At most ${MAX_TAG_FILTER_LENGTH} characters.`,
+  })
+  include?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `Tags this expression matches are skipped (e.g. \`-rc\`); null: none. At most ${MAX_TAG_FILTER_LENGTH} characters.`,
+  })
+  exclude?: string | null;
+}
+
 const MAX_TAGS_MESSAGE = `must be a whole number from ${MIN_MAX_TAGS} to ${MAX_MAX_TAGS}`;
 
 @InputType({ description: 'Images to put on the tracked list.' })
@@ -34,6 +51,13 @@ export class AddTrackedImagesInput {
   @Min(MIN_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
   @Max(MAX_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
   maxTags?: number | null;
+
+  @Field(() => TagFilterInput, {
+    nullable: true,
+    description:
+      'Tag filter for these images. Omitted: new images take every tag and images already tracked keep theirs. null: clear it.',
+  })
+  tagFilter?: TagFilterInput | null;
 
   @Field(() => Boolean, {
     defaultValue: false,
@@ -93,6 +117,9 @@ export class UpdateTrackedImageInput {
   @Min(MIN_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
   @Max(MAX_MAX_TAGS, { message: MAX_TAGS_MESSAGE })
   maxTags?: number | null;
+
+  @Field(() => TagFilterInput, { nullable: true, description: 'The tag filter, replaced as a whole; null: take every tag again.' })
+  tagFilter?: TagFilterInput | null;
 }
 
 @ObjectType({ description: 'Tracked images that a mutation added, kept or removed.' })

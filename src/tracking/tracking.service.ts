@@ -7,10 +7,14 @@ import type { Logger } from '../shared/logger';
 import { TrackedImage, TrackedImageSource } from './tracked-image.type';
 
 /** Serialises changes to the image list across replicas (config reconciliation, mutations). */
+import type { TagFilter } from './tag-filter';
+
 export const TRACKING_LOCK_KEY = 7_301_940_002;
 
 export const TRACKED_IMAGE_COLUMNS = `
-  t.id, t.position::text AS position, t.name, t.namespace, t.repository, t.enabled,
+  t.id, t.position::text AS position, t.name, t.registry, t.namespace, t.repository, t.enabled,
+  CASE WHEN t.tag_include IS NOT NULL OR t.tag_exclude IS NOT NULL
+       THEN jsonb_build_object('include', t.tag_include, 'exclude', t.tag_exclude) END AS "tagFilter",
   t.max_tags AS "maxTagsOverride", t.source, t.last_status AS "lastStatus", t.last_error AS "lastError",
   t.last_scraped_at AS "lastScrapedAt", t.last_synced_at AS "lastSyncedAt", t.removed_at AS "removedAt",
   t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
@@ -100,7 +104,7 @@ export class TrackingService {
    * API or the configuration) comes back enabled, its tombstone cleared, so that the next
    * start keeps it. Returns the named images in the order given.
    */
-  async add(images: readonly ImageName[], maxTags?: number | null): Promise<TrackedImage[]> {
+  async add(images: readonly ImageName[], maxTags?: number | null, tagFilter?: TagFilter | null): Promise<TrackedImage[]> {
     const names = images.map((i) => i.name);
     return this.listChange(async (tx) => {
       const rows = await tx.query<{ name: string; removed: boolean; max_tags: number | null }>(
@@ -120,6 +124,13 @@ export class TrackingService {
         if (retagged.length > 0) {
           await tx.query('UPDATE tracked_image SET max_tags = $2, updated_at = now() WHERE name = ANY($1::text[])', [retagged, maxTags]);
         }
+      }
+      if (tagFilter !== undefined) {
+        await tx.query('UPDATE tracked_image SET tag_include = $2, tag_exclude = $3, updated_at = now() WHERE name = ANY($1::text[])', [
+          names,
+          tagFilter?.include ?? null,
+          tagFilter?.exclude ?? null,
+        ]);
       }
       return inOrder(names, await this.byNames(names, tx));
     });
@@ -198,7 +209,7 @@ export class TrackingService {
   }
 
   /** Changes one image's settings; fields left undefined stay. NOT_FOUND when it is not on the list. */
-  async update(image: ImageName, patch: { enabled?: boolean; maxTags?: number | null }): Promise<TrackedImage> {
+  async update(image: ImageName, patch: { enabled?: boolean; maxTags?: number | null; tagFilter?: TagFilter | null }): Promise<TrackedImage> {
     return this.listChange(async (tx) => {
       const [row] = await tx.query<{ enabled: boolean; max_tags: number | null }>(
         'SELECT enabled, max_tags FROM tracked_image WHERE name = $1 AND removed_at IS NULL FOR UPDATE',
@@ -211,6 +222,9 @@ export class TrackingService {
       const params: unknown[] = [image.name];
       if (patch.enabled !== undefined && patch.enabled !== row.enabled) sets.push(`enabled = $${params.push(patch.enabled)}`);
       if (patch.maxTags !== undefined && patch.maxTags !== row.max_tags) sets.push(`max_tags = $${params.push(patch.maxTags)}::integer`);
+      if (patch.tagFilter !== undefined) {
+        sets.push(`tag_include = $${params.push(patch.tagFilter?.include ?? null)}`, `tag_exclude = $${params.push(patch.tagFilter?.exclude ?? null)}`);
+      }
       if (sets.length > 0) {
         await tx.query(`UPDATE tracked_image SET ${sets.join(', ')}, updated_at = now() WHERE name = $1`, params);
       }
@@ -230,11 +244,18 @@ export class TrackingService {
   private async insertNew(tx: Queryable, images: readonly ImageName[], maxTags: number | null): Promise<void> {
     if (images.length === 0) return;
     await tx.query(
-      `INSERT INTO tracked_image (id, name, namespace, repository, source, max_tags)
-       SELECT id, name, ns, repo, 'API', $5::integer
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(id, name, ns, repo, ord)
+      `INSERT INTO tracked_image (id, name, registry, namespace, repository, source, max_tags)
+       SELECT id, name, reg, ns, repo, 'API', $5::integer
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::text[]) WITH ORDINALITY AS x(id, name, ns, repo, reg, ord)
        ORDER BY ord`,
-      [images.map(() => uuidv7()), images.map((i) => i.name), images.map((i) => i.namespace), images.map((i) => i.repository), maxTags],
+      [
+        images.map(() => uuidv7()),
+        images.map((i) => i.name),
+        images.map((i) => i.namespace),
+        images.map((i) => i.repository),
+        maxTags,
+        images.map((i) => i.registry),
+      ],
     );
   }
 
@@ -297,9 +318,9 @@ export class TrackingService {
       }
       if (toInsert.length > 0) {
         await tx.query(
-          `INSERT INTO tracked_image (id, name, namespace, repository, source)
-           SELECT id, name, ns, repo, src
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(id, name, ns, repo, src, ord)
+          `INSERT INTO tracked_image (id, name, registry, namespace, repository, source)
+           SELECT id, name, reg, ns, repo, src
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(id, name, ns, repo, src, reg, ord)
            ORDER BY ord`,
           [
             toInsert.map(() => uuidv7()),
@@ -307,6 +328,7 @@ export class TrackingService {
             toInsert.map((i) => i.namespace),
             toInsert.map((i) => i.repository),
             toInsert.map(() => source),
+            toInsert.map((i) => i.registry),
           ],
         );
         out.added = toInsert.map((i) => i.name);

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db, Queryable } from '../../database/db';
-import { LIVE_RUN_COLUMNS, LIVE_RUN_FROM, nextFullRunDue, RUN_COLUMNS } from './scrape-run.service';
+import { LIVE_RUN_COLUMNS, LIVE_RUN_FROM, nextFullRunDue, REQUESTS_SUM, RUN_COLUMNS } from './scrape-run.service';
 import { ScrapeRun, ScrapeRunStatus, ScrapeScope, ScrapeTrigger } from './scrape-run.type';
 import { appendEvents, NewCatalogEvent, PROGRESS_CHANNEL, runEvent } from '../../events/outbox';
 
@@ -8,11 +8,12 @@ import { appendEvents, NewCatalogEvent, PROGRESS_CHANNEL, runEvent } from '../..
 export const RUN_LOCK_KEY = 7_301_940_003;
 
 /** The run's counters, from its results (for a run that ends). */
-const FINAL_COUNTERS = `(images_done, images_failed, resources_created, instances_added, instances_updated) = (
+const FINAL_COUNTERS = `(images_done, images_failed, resources_created, instances_added, instances_updated, instances_deleted, requests) = (
   SELECT count(*) FILTER (WHERE s.status NOT IN ('PENDING', 'RUNNING', 'INTERRUPTED')),
          count(*) FILTER (WHERE s.status IN ('NOT_FOUND', 'FAILED')),
          count(*) FILTER (WHERE s.resource_created),
-         coalesce(sum(s.instances_added), 0), coalesce(sum(s.instances_updated), 0)
+         coalesce(sum(s.instances_added), 0), coalesce(sum(s.instances_updated), 0), coalesce(sum(s.instances_deleted), 0),
+         ${REQUESTS_SUM('r.id')}
   FROM scrape_run_result s WHERE s.run_id = r.id)`;
 
 /**
@@ -24,6 +25,10 @@ export const MAX_CLAIMS = 3;
 
 export interface RunImage {
   name: string;
+  /** Registry host: `docker.io` for Docker Hub. */
+  registry: string;
+  /** Repository path in the registry: `library/nginx`, `acme/app`. */
+  path: string;
   namespace: string;
   repository: string;
   maxTags: number;
@@ -35,6 +40,8 @@ export interface Claim extends RunImage {
   attempts: number;
   /** Of a manual subset run: claimed first, may use the engine's reserved slots. */
   priority: boolean;
+  /** The tracked image's tag filter (regular expressions), as it is when claimed. */
+  tagFilter: { include: string | null; exclude: string | null };
 }
 
 /** Manual subset runs go first (triggerScrape with images, addTrackedImages scrapeNow). */
@@ -50,6 +57,10 @@ export interface ImageOutcome {
   resourceCreated?: boolean;
   instancesAdded?: number;
   instancesUpdated?: number;
+  /** Instances marked DELETED upstream by this scrape. */
+  instancesDeleted?: number;
+  /** Registry host → HTTP requests sent for this image. */
+  requests?: Record<string, number>;
 }
 
 export interface CreateRunOptions {
@@ -141,12 +152,14 @@ export class RunQueue {
     const images =
       scope === ScrapeScope.ALL
         ? await tx.query<RunImage>(
-            `SELECT name, namespace, repository, coalesce(max_tags, $1) AS "maxTags" FROM tracked_image
+            `SELECT name, registry, concat_ws('/', nullif(namespace, ''), repository) AS path, namespace, repository,
+                    coalesce(max_tags, $1) AS "maxTags" FROM tracked_image
              WHERE removed_at IS NULL AND enabled ORDER BY position`,
             [opts.defaultMaxTags],
           )
         : await tx.query<RunImage>(
-            `SELECT t.name, t.namespace, t.repository, coalesce(t.max_tags, $2) AS "maxTags"
+            `SELECT t.name, t.registry, concat_ws('/', nullif(t.namespace, ''), t.repository) AS path, t.namespace, t.repository,
+                    coalesce(t.max_tags, $2) AS "maxTags"
              FROM unnest($1::text[]) WITH ORDINALITY AS n(name, ord) JOIN tracked_image t ON t.name = n.name
              WHERE t.removed_at IS NULL ORDER BY n.ord`,
             [opts.images, opts.defaultMaxTags],
@@ -171,10 +184,10 @@ export class RunQueue {
     );
     if (!empty) {
       await tx.query(
-        `INSERT INTO scrape_run_result (run_id, image, namespace, repository, position, max_tags)
-         SELECT $1, x.name, x.namespace, x.repository, x.ord, x."maxTags"
-         FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (name text, namespace text, repository text, "maxTags" int))
-           WITH ORDINALITY AS x(name, namespace, repository, "maxTags", ord)`,
+        `INSERT INTO scrape_run_result (run_id, image, registry, path, namespace, repository, position, max_tags)
+         SELECT $1, x.name, x.registry, x.path, x.namespace, x.repository, x.ord, x."maxTags"
+         FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (name text, registry text, path text, namespace text, repository text, "maxTags" int))
+           WITH ORDINALITY AS x(name, registry, path, namespace, repository, "maxTags", ord)`,
         [id, JSON.stringify(images)],
       );
     }
@@ -210,13 +223,16 @@ export class RunQueue {
                status = 'RUNNING', claimed_by = $1, lease_expires_at = now() + $2::interval,
                attempts = s.attempts + 1, started_at = coalesce(s.started_at, now()), error = NULL
              FROM candidate c WHERE s.run_id = c.run_id AND s.image = c.image
-             RETURNING s.run_id, s.image, s.namespace, s.repository, s.max_tags, s.attempts, s.position),
+             RETURNING s.run_id, s.image, s.registry, coalesce(s.path, concat_ws('/', nullif(s.namespace, ''), s.repository)) AS path,
+               s.namespace, s.repository, s.max_tags, s.attempts, s.position),
            runs AS (
              UPDATE scrape_run r SET status = 'RUNNING', started_at = coalesce(r.started_at, now()),
                lease_expires_at = greatest(r.lease_expires_at, now() + $2::interval)
              WHERE r.id IN (SELECT run_id FROM claimed)
              RETURNING r.id, r.trigger, r.scope, r.created_at)
-           SELECT c.run_id AS "runId", c.image AS name, c.namespace, c.repository, c.max_tags AS "maxTags", c.attempts, r.trigger,
+           SELECT c.run_id AS "runId", c.image AS name, c.registry, c.path, c.namespace, c.repository, c.max_tags AS "maxTags", c.attempts, r.trigger,
+                  (SELECT jsonb_build_object('include', t.tag_include, 'exclude', t.tag_exclude) FROM tracked_image t WHERE t.name = c.image)
+                    AS "tagFilter",
                   ${PRIORITY_SQL} AS priority
            FROM claimed c JOIN runs r ON r.id = c.run_id
            ORDER BY ${PRIORITY_SQL} DESC, r.created_at, c.position`,
@@ -257,7 +273,8 @@ export class RunQueue {
     const rows = await tx.query(
       `WITH result AS (
          UPDATE scrape_run_result SET status = $4, error = $5, warning = $6, tags_seen = $7, resource_created = $8,
-           instances_added = $9, instances_updated = $10, finished_at = now(), lease_expires_at = NULL
+           instances_added = $9, instances_updated = $10, instances_deleted = $13, requests = $14::jsonb,
+           finished_at = now(), lease_expires_at = NULL
          WHERE run_id = $1 AND image = $2 AND claimed_by = $3 AND status = 'RUNNING'
          RETURNING run_id),
        tracked AS (
@@ -278,6 +295,8 @@ export class RunQueue {
         outcome.instancesUpdated ?? 0,
         ok,
         PROGRESS_CHANNEL, // wakes scrapeRunProgress subscribers on every replica once this commits
+        outcome.instancesDeleted ?? 0,
+        JSON.stringify(outcome.requests ?? {}),
       ],
     );
     return rows.length > 0;
@@ -305,6 +324,8 @@ export class RunQueue {
                 count(*) FILTER (WHERE resource_created) AS created,
                 coalesce(sum(instances_added), 0) AS added,
                 coalesce(sum(instances_updated), 0) AS updated,
+                coalesce(sum(instances_deleted), 0) AS deleted,
+                ${REQUESTS_SUM('$1')} AS requests,
                 min(error) FILTER (WHERE status = 'FAILED') AS first_error
          FROM scrape_run_result WHERE run_id = $1 AND NOT EXISTS (SELECT 1 FROM unfinished))
        UPDATE scrape_run r SET
@@ -313,7 +334,7 @@ export class RunQueue {
                    THEN format('none of the %s image(s) was read successfully%s', t.total, coalesce('; e.g. ' || t.first_error, ''))
                  END,
          images_done = t.total, images_failed = t.bad, resources_created = t.created,
-         instances_added = t.added, instances_updated = t.updated,
+         instances_added = t.added, instances_updated = t.updated, instances_deleted = t.deleted, requests = t.requests,
          finished_at = now()
        FROM tally t
        WHERE r.id = $1 AND r.status IN ('QUEUED', 'RUNNING') AND NOT EXISTS (SELECT 1 FROM unfinished)

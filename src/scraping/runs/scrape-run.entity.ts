@@ -71,6 +71,13 @@ export class ScrapeRunEntity {
   @Column('integer', { name: 'instances_updated', default: 0 })
   instancesUpdated: number;
 
+  @Column('integer', { name: 'instances_deleted', default: 0 })
+  instancesDeleted: number;
+
+  /** Registry host → HTTP requests sent. */
+  @Column('jsonb', { default: () => `'{}'` })
+  requests: Record<string, number>;
+
   @OneToMany('ScrapeRunResultEntity', (r: ScrapeRunResultEntity) => r.run)
   results?: ScrapeRunResultEntity[];
 }
@@ -94,6 +101,13 @@ export class ScrapeRunResultEntity {
   /** Canonical image name. */
   @PrimaryColumn('text', { primaryKeyConstraintName: 'pk_scrape_run_result' })
   image: string;
+
+  @Column('text', { default: 'docker.io' })
+  registry: string;
+
+  /** Repository path inside the registry (`library/nginx`, `acme/app`); null on rows written before it existed. */
+  @Column('text', { nullable: true })
+  path: string | null;
 
   @Column('text')
   namespace: string;
@@ -143,4 +157,11 @@ export class ScrapeRunResultEntity {
 
   @Column('integer', { name: 'instances_updated', default: 0 })
   instancesUpdated: number;
+
+  @Column('integer', { name: 'instances_deleted', default: 0 })
+  instancesDeleted: number;
+
+  /** Registry host → HTTP requests sent. */
+  @Column('jsonb', { default: () => `'{}'` })
+  requests: Record<string, number>;
 }

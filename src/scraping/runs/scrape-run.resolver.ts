@@ -4,7 +4,7 @@ import { ArrayMaxSize, IsOptional } from 'class-validator';
 import type { GraphQLContext } from '../../graphql/context';
 import { pageArgs, pageQuery } from '../../graphql/connection';
 import { argsKey } from '../../graphql/loaders';
-import { ScrapeResult, ScrapeResultStatus, ScrapeRun, ScrapeRunConnection } from './scrape-run.type';
+import { HostRequests, hostRequests, ScrapeResult, ScrapeResultStatus, ScrapeRun, ScrapeRunConnection } from './scrape-run.type';
 
 @ArgsType()
 export class ScrapeRunsArgs extends pageArgs(20) {}
@@ -34,5 +34,20 @@ export class ScrapeRunResolver {
     return ctx.loaders
       .get<ScrapeResult[]>(`runResults:${argsKey(args.status ?? null)}`, (ids) => ctx.services.runs.resultsOf(ids, args.status))
       .load(run.id);
+  }
+
+  @FieldResolver(() => [HostRequests], {
+    description: 'HTTP requests the run sent, per host (Docker Hub web API, registries, token services), busiest first; live while the run is on.',
+  })
+  requests(@Root() run: ScrapeRun): HostRequests[] {
+    return hostRequests(run.requestsByHost);
+  }
+}
+
+@Resolver(() => ScrapeResult)
+export class ScrapeResultResolver {
+  @FieldResolver(() => [HostRequests], { description: 'HTTP requests sent for this image, per host (every attempt and token request counts).' })
+  requests(@Root() result: ScrapeResult): HostRequests[] {
+    return hostRequests(result.requestsByHost);
   }
 }

@@ -3,19 +3,25 @@ import { decodeCursor, Page, PageQuery, pageWindow, toWindowPage } from '../../g
 import { BadUserInputError } from '../../graphql/errors';
 import { ScrapeResult, ScrapeResultStatus, ScrapeRun } from './scrape-run.type';
 
+/** Requests per registry host of a run's results, summed: `{"hub.docker.com": 2, "ghcr.io": 5}`. */
+export const REQUESTS_SUM = (runId: string) => `(SELECT coalesce(jsonb_object_agg(q.host, q.n), '{}'::jsonb) FROM (
+    SELECT e.key AS host, sum(e.value::bigint) AS n FROM scrape_run_result s2, jsonb_each_text(s2.requests) e
+    WHERE s2.run_id = ${runId} GROUP BY e.key) q)`;
+
 /** A run's own columns (counters as stored: final once the run has ended). */
 export const RUN_COLUMNS = `
   r.id, r.trigger, r.status, r.scope, r.error, r.recovery_of AS "recoveryOf", r.created_at AS "createdAt",
   r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.images_total AS "imagesTotal",
   r.images_done AS "imagesDone", r.images_failed AS "imagesFailed", r.resources_created AS "resourcesCreated",
-  r.instances_added AS "instancesAdded", r.instances_updated AS "instancesUpdated"`;
+  r.instances_added AS "instancesAdded", r.instances_updated AS "instancesUpdated", r.instances_deleted AS "instancesDeleted",
+  r.requests AS "requestsByHost"`;
 
 /**
  * Reading runs: while a run is on, its counters are counted from its results (no hot row that
  * every finished image would have to lock); once it ended they are stored on the run.
  */
 export const LIVE_RUN_COLUMNS = RUN_COLUMNS.replace(
-  /r\.(images_done|images_failed|resources_created|instances_added|instances_updated) AS/g,
+  /r\.(images_done|images_failed|resources_created|instances_added|instances_updated|instances_deleted|requests) AS/g,
   (_m, col: string) => `CASE WHEN r.status IN ('QUEUED', 'RUNNING') THEN live.${col} ELSE r.${col} END AS`,
 );
 export const LIVE_RUN_FROM = `scrape_run r LEFT JOIN LATERAL (
@@ -23,12 +29,14 @@ export const LIVE_RUN_FROM = `scrape_run r LEFT JOIN LATERAL (
            count(*) FILTER (WHERE s.status IN ('NOT_FOUND', 'FAILED'))::int AS images_failed,
            count(*) FILTER (WHERE s.resource_created)::int AS resources_created,
            coalesce(sum(s.instances_added), 0)::int AS instances_added,
-           coalesce(sum(s.instances_updated), 0)::int AS instances_updated
+           coalesce(sum(s.instances_updated), 0)::int AS instances_updated,
+           coalesce(sum(s.instances_deleted), 0)::int AS instances_deleted,
+           ${REQUESTS_SUM('r.id')} AS requests
     FROM scrape_run_result s WHERE s.run_id = r.id AND r.status IN ('QUEUED', 'RUNNING')) live ON true`;
 
 export const RESULT_COLUMNS = `
   s.run_id AS "runId", s.image, s.status, s.error, s.warning, s.instances_added AS "instancesAdded",
-  s.instances_updated AS "instancesUpdated", s.resource_created AS "resourceCreated", s.tags_seen AS "tagsSeen",
+  s.instances_updated AS "instancesUpdated", s.instances_deleted AS "instancesDeleted", s.requests AS "requestsByHost", s.resource_created AS "resourceCreated", s.tags_seen AS "tagsSeen",
   s.attempts, s.claimed_by AS worker, s.started_at AS "startedAt", s.finished_at AS "finishedAt"`;
 
 /** Reads of the run history. */

@@ -94,6 +94,12 @@ export class ScrapeResult {
   @Field(() => Int, { description: 'Existing instances whose upstream content changed (e.g. a re-pushed tag).' })
   instancesUpdated: number;
 
+  @Field(() => Int, { description: 'Instances this scrape marked DELETED upstream (their tag left a complete listing or answered 404).' })
+  instancesDeleted: number;
+
+  /** Registry host → requests (GraphQL: `requests`, see scrape-run.resolver.ts). */
+  requestsByHost?: Record<string, number>;
+
   @Field({ description: 'Whether this scrape created the resource.' })
   resourceCreated: boolean;
 
@@ -113,6 +119,22 @@ export class ScrapeResult {
   finishedAt: Date | null;
 
   runId: string;
+}
+
+@ObjectType({ description: 'How many HTTP requests went to one host.' })
+export class HostRequests {
+  @Field({ description: 'Host name (with its port), e.g. `hub.docker.com`, `registry-1.docker.io`, `ghcr.io`.' })
+  host: string;
+
+  @Field(() => Int, { description: 'Requests sent (every attempt counts).' })
+  count: number;
+}
+
+/** `{host: n}` → the GraphQL list, busiest first. */
+export function hostRequests(byHost: Record<string, number> | null | undefined): HostRequests[] {
+  return Object.entries(byHost ?? {})
+    .map(([host, count]) => ({ host, count: Number(count) }))
+    .sort((a, b) => b.count - a.count || a.host.localeCompare(b.host));
 }
 
 @ObjectType({ implements: Node, description: 'One scrape of Docker Hub: what started it, how far it is, what it did.' })
@@ -161,6 +183,12 @@ export class ScrapeRun {
 
   @Field(() => Int, { description: 'Instances whose upstream content changed.' })
   instancesUpdated: number;
+
+  @Field(() => Int, { description: 'Instances marked DELETED upstream (tag gone from a complete listing, or 404 on HEAD).' })
+  instancesDeleted: number;
+
+  /** Registry host → requests (GraphQL: `requests`, see scrape-run.resolver.ts). */
+  requestsByHost?: Record<string, number>;
 }
 
 export const {

@@ -57,7 +57,7 @@ if (fs.existsSync(skipLog)) {
   const lines = fs.readFileSync(skipLog, 'utf8').split('\n').filter(Boolean);
   fs.rmSync(skipLog, { force: true });
   if (lines.length > 0) {
-    console.log(`\nskipped for want of a binary (${lines.length}):`);
+    console.log(`\nskipped, with why (${lines.length}):`);
     for (const l of lines) console.log(`  - ${l}`);
   }
 }

@@ -26,6 +26,7 @@ export class RegistryImages1764800000000 implements MigrationInterface {
       ADD COLUMN source_url text,
       ADD COLUMN image_created timestamptz,
       ADD COLUMN config_digest text,
+      ADD COLUMN image_config jsonb,
       ADD COLUMN upstream_status text NOT NULL DEFAULT 'ACTIVE',
       ADD COLUMN deleted_upstream_at timestamptz,
       ADD CONSTRAINT ck_processing_instance_upstream_status CHECK (upstream_status IN ('ACTIVE', 'DELETED'))`);
@@ -45,7 +46,7 @@ export class RegistryImages1764800000000 implements MigrationInterface {
     await q.query(`ALTER TABLE scrape_run DROP COLUMN requests, DROP COLUMN instances_deleted`);
     await q.query(`ALTER TABLE processing_instance
       DROP CONSTRAINT ck_processing_instance_upstream_status,
-      DROP COLUMN deleted_upstream_at, DROP COLUMN upstream_status, DROP COLUMN config_digest, DROP COLUMN image_created,
+      DROP COLUMN deleted_upstream_at, DROP COLUMN upstream_status, DROP COLUMN image_config, DROP COLUMN config_digest, DROP COLUMN image_created,
       DROP COLUMN source_url, DROP COLUMN image_user, DROP COLUMN working_dir, DROP COLUMN image_env,
       DROP COLUMN exposed_ports, DROP COLUMN labels`);
     await q.query(`DROP INDEX ix_processing_resource_registry`);

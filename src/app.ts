@@ -23,6 +23,8 @@ import { createContext, GraphQLContext } from './graphql/context';
 import type { Services } from './graphql/services';
 import { RunningHttpServer, startHttpServer } from './http/server';
 import { DockerHubClient } from './scraping/hub';
+import type { RegistryClient } from './scraping/registry/registry-types';
+import { countRequest } from './scraping/request-count';
 import { ScrapeEngine } from './scraping/scrape-engine';
 import { ScrapeService } from './scraping/scrape.service';
 import { createLive, Live } from './events/live';
@@ -67,6 +69,11 @@ export interface StartOptions {
    * supervisor restarts it. Meanwhile /healthz answers 503.
    */
   onFatal?: (err: Error) => void;
+  /**
+   * The OCI Distribution client the engine reads other registries (and Docker Hub's image
+   * configs) with; its `hubRegistryHost` is the host that serves Docker Hub images' manifests.
+   */
+  registry?: { client: RegistryClient; hubRegistryHost?: string };
   /** The clock of the webhook worker (tests move it to reach the failure window). */
   clock?: () => Date;
 }
@@ -142,16 +149,21 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
     const db = Db.fromDataSource(dataSource);
     const metrics = new Metrics({ db, logger });
+    const hubObserver = metrics.hubObserver();
+    const hubHost = new URL(config.dockerHub.url).host;
     const hub = new DockerHubClient({
       config: config.dockerHub,
       logger: logger.child({ component: 'docker-hub' }),
-      observer: metrics.hubObserver(),
+      // Every attempt also counts towards the image's (and run's) requests per host.
+      observer: { ...hubObserver, request: (e) => (countRequest(hubHost), hubObserver.request?.(e)) },
     });
     metrics.hubCircuitInitial(hub.circuit().host);
     cleanup.unshift(() => hub.close());
     const engine = new ScrapeEngine({
       db,
       hub,
+      registry: opts.registry?.client,
+      hubRegistryHost: opts.registry?.hubRegistryHost,
       config: config.scraper,
       logger,
       observer: {
@@ -173,6 +185,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     };
     if (opts.reconcile === 'if-empty') await services.tracking.seedIfEmpty(config.scraper.images, config.scraper.imagesSource);
     else await services.tracking.reconcileWithConfig(config.scraper.images, config.scraper.imagesSource);
+    await services.tracking.applyConfiguredTagFilters(config.scraper.imageTagFilters);
 
     // Started before the HTTP server, so that it stops after it: on shutdown no request is
     // taken any more while the engine finishes (or hands back) the images in flight.

@@ -129,6 +129,10 @@ export class ProcessingInstanceEntity {
   @Column('text', { name: 'config_digest', nullable: true })
   configDigest: string | null;
 
+  /** The image-config values as last read upstream (before API edits): reused while the digest stays. */
+  @Column('jsonb', { name: 'image_config', nullable: true })
+  imageConfig: Record<string, unknown> | null;
+
   @Column('text', { name: 'upstream_status', default: 'ACTIVE' })
   upstreamStatus: 'ACTIVE' | 'DELETED';
 

@@ -1,3 +1,4 @@
+import { splitImageList, TagFilter } from '../tracking/tag-filter';
 import path from 'node:path';
 import { DEFAULT_IMAGES } from './default-images';
 import { parseDuration, formatDuration } from './duration';
@@ -47,6 +48,10 @@ export interface ScraperConfig {
   imageDeadlineMs: number;
   /** Wait before the next full run after a failed one; doubles per consecutive failed run, capped at the interval. */
   failureBackoffMs: number;
+  /** Read each new or changed tag's image config (labels, ports, …) from the registry, Docker Hub's too (`DOCKER_SCRAPER_IMAGE_CONFIG`). */
+  imageConfig: boolean;
+  /** Tag filters written in DOCKER_SCRAPER_IMAGES (`name{include=…;exclude=…}`), by canonical name. */
+  imageTagFilters: Map<string, TagFilter>;
 }
 
 export interface DockerHubConfig {
@@ -239,13 +244,18 @@ export function loadConfig(env: Env = process.env): Config {
   let images: ImageName[] = DEFAULT_IMAGES.map((n) => parseImageName(n));
   let imagesSource: 'DEFAULT' | 'CONFIG' = 'DEFAULT';
   const rawImages = get('DOCKER_SCRAPER_IMAGES');
+  const imageTagFilters = new Map<string, TagFilter>();
   if (rawImages !== undefined) {
     const parsed = new Map<string, ImageName>();
-    for (const entry of rawImages.split(',')) {
-      if (entry.trim() === '') continue;
+    for (const entry of splitImageList(rawImages)) {
+      if (entry.problem) {
+        bad('DOCKER_SCRAPER_IMAGES', rawImages, `tag filters as name{include=REGEX;exclude=REGEX}; ${entry.problem}`);
+        continue;
+      }
       try {
-        const image = parseImageName(entry);
+        const image = parseImageName(entry.name);
         if (!parsed.has(image.name)) parsed.set(image.name, image);
+        if (entry.filter && !imageTagFilters.has(image.name)) imageTagFilters.set(image.name, entry.filter);
       } catch (e) {
         const reason = e instanceof ImageNameError ? `${JSON.stringify(e.input.trim())}: ${e.reason}` : String(e);
         bad('DOCKER_SCRAPER_IMAGES', rawImages, `a comma-separated list of image names ("name" or "org/name" on Docker Hub, "host/path" on another registry); ${reason}`);
@@ -329,6 +339,8 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: duration('DOCKER_SCRAPER_POLL', 5_000, 50),
       shutdownGraceMs: duration("SHUTDOWN_GRACE", 10_000, 1),
       ...scrapeLimits,
+      imageConfig: bool('DOCKER_SCRAPER_IMAGE_CONFIG', true),
+      imageTagFilters,
     },
     graphql: {
       maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),

@@ -5,7 +5,7 @@ import type { ScraperConfig } from '../config/config';
 import type { Db } from '../database/db';
 import { isDatabaseUnavailable } from '../database/db-errors';
 import type { Logger } from '../shared/logger';
-import { ImageName, parseImageName } from '../shared/image-name';
+import { ImageName, isDockerHub, parseImageName } from '../shared/image-name';
 import { HubNotFoundError, HubUnreachableError, isHubError } from './hub';
 import type { HubRepository, TagList } from './hub';
 import { RunQueue, Claim, FinishedStatus, ImageOutcome } from './runs/run-queue';
@@ -16,6 +16,9 @@ import { syncImage, upstreamUnchanged } from './sync/image-sync';
 import { sanitizeImage } from './sync/sanitize';
 import { formatDuration } from '../config/duration';
 import { appendEvents, NewCatalogEvent } from '../events/outbox';
+import type { RegistryClient } from './registry/registry-types';
+import { ImageRead, readImage } from './image-reader';
+import { countRequests } from './request-count';
 
 /** What the engine needs of Docker Hub (the DockerHubClient; a stand-in in unit tests). */
 export interface HubSource {
@@ -47,6 +50,14 @@ export interface EngineOptions {
   observer?: ScrapeObserver;
   /** Defaults to `host:pid:random`. */
   workerId?: string;
+  /**
+   * The OCI Distribution client: every image on another registry, and (with
+   * DOCKER_SCRAPER_IMAGE_CONFIG) the image config of Docker Hub images. Without it only
+   * Docker Hub images can be read, from the web API alone.
+   */
+  registry?: RegistryClient;
+  /** Host of Docker Hub's registry for the image config (default `registry-1.docker.io`). */
+  hubRegistryHost?: string;
 }
 
 interface InFlight {
@@ -369,13 +380,19 @@ export class ScrapeEngine {
   /** One image: read Docker Hub, then write catalog + outcome in one transaction. */
   private async scrape(claim: Claim, signal: AbortSignal, fetched: () => void): Promise<void> {
     const started = performance.now();
-    const image = parseImageName(`${claim.namespace}/${claim.repository}`);
-    let read: { repo: HubRepository; list: TagList } | undefined;
+    const image = parseImageName(claim.name);
+    let read: ImageRead | undefined;
     let failure: unknown;
+    const requests = new Map<string, number>();
     try {
-      const repo = await this.opts.hub.getRepository(claim.namespace, claim.repository, signal);
-      const list = await this.opts.hub.listTags(claim.namespace, claim.repository, claim.maxTags, signal);
-      read = { repo, list };
+      const reader = {
+        hub: this.opts.hub,
+        registry: this.opts.registry,
+        imageConfig: this.opts.config.imageConfig,
+        hubRegistryHost: this.opts.hubRegistryHost ?? 'registry-1.docker.io',
+      };
+      const filter = claim.tagFilter && (claim.tagFilter.include || claim.tagFilter.exclude) ? claim.tagFilter : null;
+      read = await countRequests(requests, () => readImage(this.opts.db, reader, image, claim.maxTags, filter, signal));
     } catch (err) {
       failure = err;
     } finally {
@@ -387,7 +404,7 @@ export class ScrapeEngine {
 
     let outcome: ImageOutcome;
     try {
-      if (read) outcome = await this.store(claim, image, read.repo, read.list);
+      if (read) outcome = await this.store(claim, image, read, Object.fromEntries(requests));
       else throw failure;
     } catch (err) {
       if (err instanceof ClaimLostError) {
@@ -399,7 +416,7 @@ export class ScrapeEngine {
         this.unrecorded.push(claim);
         return;
       }
-      outcome = classify(err, claim, this.workerId);
+      outcome = { ...classify(err, claim, this.workerId), requests: Object.fromEntries(requests) };
       if (!isHubError(err) && !(err instanceof ImageDeadlineError)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
       try {
         if (!(await this.opts.db.transaction((tx) => this.queue.complete(tx, this.workerId, claim, outcome)))) return;
@@ -424,6 +441,8 @@ export class ScrapeEngine {
       tags: outcome.tagsSeen,
       added: outcome.instancesAdded,
       updated: outcome.instancesUpdated,
+      deleted: outcome.instancesDeleted,
+      requests: outcome.requests,
       created: outcome.resourceCreated,
       ms: Math.round(seconds * 1000),
       hubMs: Math.round(hubMs),
@@ -440,21 +459,24 @@ export class ScrapeEngine {
    * Writes what was read and the outcome: no transaction at all when every content hash
    * already matches, else one transaction for the catalog rows and the outcome together.
    */
-  private async store(claim: Claim, image: ImageName, repo: HubRepository, list: TagList): Promise<ImageOutcome> {
+  private async store(claim: Claim, image: ImageName, read: ImageRead, requests: Record<string, number>): Promise<ImageOutcome> {
     // Bad upstream data is made storable here (or its tag skipped), each change in the warning.
-    const clean = sanitizeImage(resourceUpstream(repo), list.tags.map(instanceUpstream));
+    const clean = sanitizeImage(read.resource, read.tags);
     const { tags, resource: upstream } = clean;
-    const warnings = [...(list.warning ? [list.warning] : []), ...clean.warnings];
+    const warnings = [...read.warnings, ...clean.warnings];
     const warning = warnings.length > 0 ? warnings.join('; ') : null;
-    if (clean.warnings.length > 0) this.log.warn({ image: claim.name, run: claim.runId, warning: clean.warnings }, 'Docker Hub sent data that had to be cleaned');
-    const status = list.tags.length === 0 ? 'NO_TAGS' : tags.length === 0 ? 'FAILED' : 'OK';
+    const source = isDockerHub(image) ? 'Docker Hub' : image.registry;
+    if (clean.warnings.length > 0) this.log.warn({ image: claim.name, run: claim.runId, warning: clean.warnings }, `${source} sent data that had to be cleaned`);
+    const filtered = read.tags.length === 0 && read.tagsSeen > 0;
+    const status = read.tagsSeen === 0 || filtered ? 'NO_TAGS' : tags.length === 0 && read.tags.length > 0 ? 'FAILED' : 'OK';
     const base: ImageOutcome = {
       status,
-      warning,
-      tagsSeen: list.tags.length,
-      ...(status === 'FAILED' ? { error: `none of the ${list.tags.length} tags Docker Hub listed could be stored: ${clean.warnings.join('; ')}` } : {}),
+      warning: filtered ? [warning, `none of the ${read.tagsSeen} tags passes the tag filter`].filter(Boolean).join('; ') : warning,
+      tagsSeen: read.tagsSeen,
+      requests,
+      ...(status === 'FAILED' ? { error: `none of the ${read.tags.length} tags ${source} listed could be stored: ${clean.warnings.join('; ')}` } : {}),
     };
-    if (await upstreamUnchanged(this.opts.db, image, upstream, tags)) {
+    if (await upstreamUnchanged(this.opts.db, image, upstream, tags, read.presence)) {
       // Nothing to write: record the outcome alone (one statement, atomic by itself).
       if (!(await this.queue.complete(this.opts.db, this.workerId, claim, base))) throw new ClaimLostError();
       return base;
@@ -466,9 +488,15 @@ export class ScrapeEngine {
       let outcome: ImageOutcome;
       let events: NewCatalogEvent[] = [];
       if (tracked) {
-        const r = await syncImage(tx, image, upstream, tags);
+        const r = await syncImage(tx, image, upstream, tags, read.presence);
         events = r.events;
-        outcome = { ...base, resourceCreated: r.resourceCreated, instancesAdded: r.instancesAdded, instancesUpdated: r.instancesUpdated };
+        outcome = {
+          ...base,
+          resourceCreated: r.resourceCreated,
+          instancesAdded: r.instancesAdded,
+          instancesUpdated: r.instancesUpdated,
+          instancesDeleted: r.instancesDeleted,
+        };
       } else {
         outcome = { ...base, status: 'OK', error: null, warning: 'removed from the tracked list while it was being scraped: nothing was stored' };
       }
@@ -531,6 +559,7 @@ export class ScrapeEngine {
         resourcesCreated: run.resourcesCreated,
         instancesAdded: run.instancesAdded,
         instancesUpdated: run.instancesUpdated,
+        instancesDeleted: run.instancesDeleted,
         seconds: Math.round(seconds * 10) / 10,
         ...(run.error ? { error: run.error } : {}),
       },
@@ -564,7 +593,8 @@ function runSeconds(run: ScrapeRun): number {
 /** An error → the image's outcome, in words for an operator. */
 function classify(err: unknown, claim: Claim, worker: string): ImageOutcome {
   if (err instanceof HubNotFoundError) {
-    return { status: 'NOT_FOUND', error: `Docker Hub has no repository ${claim.namespace}/${claim.repository} (or it is private)` };
+    const where = claim.registry && claim.registry !== 'docker.io' ? `${claim.registry} has no repository ${claim.path}` : `Docker Hub has no repository ${claim.namespace}/${claim.repository}`;
+    return { status: 'NOT_FOUND', error: `${where} (or it is private)` };
   }
   if (isHubError(err) || err instanceof ImageDeadlineError) return { status: 'FAILED', error: err.message };
   const at = `worker ${worker} at ${new Date().toISOString()}`;

@@ -233,6 +233,23 @@ export class TrackingService {
     });
   }
 
+  /**
+   * Sets the tag filters written in DOCKER_SCRAPER_IMAGES on the images the configuration
+   * put on the list (source DEFAULT or CONFIG); an image added through the API keeps the
+   * filter set through the API. Only rows whose filter differs are written.
+   */
+  async applyConfiguredTagFilters(filters: ReadonlyMap<string, TagFilter>): Promise<void> {
+    if (filters.size === 0) return;
+    const names = [...filters.keys()];
+    await this.db.query(
+      `UPDATE tracked_image t SET tag_include = x.inc, tag_exclude = x.exc, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS x(name, inc, exc)
+       WHERE t.name = x.name AND t.source <> 'API' AND t.removed_at IS NULL
+         AND (t.tag_include, t.tag_exclude) IS DISTINCT FROM (x.inc, x.exc)`,
+      [names, names.map((n) => filters.get(n)!.include), names.map((n) => filters.get(n)!.exclude)],
+    );
+  }
+
   /** Every change to the list: one transaction, serialised with every other change across replicas. */
   private listChange<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {

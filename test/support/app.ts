@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadConfig } from '../../src/config/config';
-import { startApp, App } from '../../src/app';
+import { startApp, App, StartOptions } from '../../src/app';
 import { createLogger, Logger } from '../../src/shared/logger';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -25,7 +25,11 @@ export interface GqlResult<T> {
  * Starts the real app in this process on a random port against `databaseUrl`, with the
  * scheduler off and a fixed admin token unless `env` says otherwise.
  */
-export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}, opts: { logger?: Logger; clock?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  opts: { logger?: Logger; clock?: () => Date; registry?: StartOptions['registry'] } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-sync-app-'));
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -39,7 +43,7 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
     LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
     ...env,
   });
-  const app = await startApp(config, { logger: opts.logger ?? createLogger(config.logLevel), clock: opts.clock });
+  const app = await startApp(config, { logger: opts.logger ?? createLogger(config.logLevel), clock: opts.clock, registry: opts.registry });
   const graphqlUrl = `http://127.0.0.1:${app.http!.port}/graphql`;
   return Object.assign(app, {
     graphqlUrl,

@@ -299,6 +299,7 @@ export class DockerHubClient {
     let pagesRead = 0;
     let barrenPages = 0;
     let warning: string | undefined;
+    let complete = false;
 
     while (url !== null && tags.size < maxTags) {
       visited.add(url);
@@ -334,6 +335,7 @@ export class DockerHubClient {
         if (tags.size >= maxTags) break;
         if (!tags.has(tag.name)) tags.set(tag.name, tag);
       }
+      if (page.next === null && tags.size < maxTags) complete = true;
       if (tags.size >= maxTags || page.next === null) break;
 
       let next: URL;
@@ -368,7 +370,7 @@ export class DockerHubClient {
       }
       url = nextUrl;
     }
-    const list: TagList = { tags: [...tags.values()], pagesRead };
+    const list: TagList = { tags: [...tags.values()], pagesRead, complete };
     if (warning !== undefined) list.warning = warning;
     return list;
   }

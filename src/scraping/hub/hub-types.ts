@@ -69,6 +69,12 @@ export interface TagList {
   /** Tag pages read successfully. */
   pagesRead: number;
   /**
+   * True only when this is the repository's whole tag list: the last page had `next: null`
+   * and fewer than `maxTags` tags were read. A tag missing from a complete list is deleted
+   * upstream; nothing can be concluded from a partial one.
+   */
+  complete?: boolean;
+  /**
    * Why paging stopped before `maxTags` tags or the end of the list, in words for an
    * operator (the anonymous paging limit was hit, `next` pointed to another host, …).
    */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HubRepository, HubTag } from '../hub';
 import type { PlatformRow } from '../../catalog/processing-instance.entity';
+import type { ImageConfigUpstream } from './image-config';
 
 /** The Go scraper's owner entry, kept as is. */
 export const DOCKER_HUB_OWNER = { name: 'https://hub.docker.com/', logo: 'https://icones8.fr/icon/Wln8Z3PcXanx/logo-docker' };
@@ -51,6 +52,12 @@ export interface InstanceUpstream {
   platforms: PlatformRow[];
   /** The container environment a scrape proposes: `{ARCH}` of the first platform. */
   env: Record<string, string>;
+  /**
+   * What the image config says (labels, entrypoint, ports, …); left out when it was not read
+   * (DOCKER_SCRAPER_IMAGE_CONFIG off): the stored values then stay as they are. Left out of
+   * the hash when absent, so that the hashes of Hub-only scrapes stay what they were.
+   */
+  image?: ImageConfigUpstream;
 }
 
 export function resourceUpstream(repo: HubRepository): ResourceUpstream {

@@ -61,6 +61,15 @@ class Collector {
   }
 }
 
+/** A JSON value without NUL characters in any of its strings (keys included). */
+function noNul<T>(c: Collector, field: string, value: T): T {
+  const json = JSON.stringify(value);
+  if (!json.includes('\\u0000')) return value;
+  const clean = json.replace(/\\u0000/g, '');
+  c.nuls.set(field, (c.nuls.get(field) ?? 0) + (json.length - clean.length) / 6);
+  return JSON.parse(clean) as T;
+}
+
 export function sanitizeImage(resource: ResourceUpstream, tags: readonly InstanceUpstream[]): SanitizedImage {
   const c = new Collector();
   const warnings: string[] = [];
@@ -86,6 +95,7 @@ export function sanitizeImage(resource: ResourceUpstream, tags: readonly Instanc
       variant: c.str(`${where} variant`, p.variant),
       digest: c.str(`${where} digest`, p.digest),
       size: c.count(`${where} image size`, p.size),
+      ...(p.config ? { config: noNul(c, `${where} platform config`, p.config) } : {}),
     }));
     kept.push({
       name: tag.name,
@@ -96,6 +106,7 @@ export function sanitizeImage(resource: ResourceUpstream, tags: readonly Instanc
       lastPushed: c.str(`${where} tag_last_pushed`, tag.lastPushed),
       platforms,
       env: platforms.length > 0 ? { ARCH: platforms[0].architecture } : {},
+      ...(tag.image ? { image: noNul(c, `${where} image config`, tag.image) } : {}),
     });
   }
   if (invalid.length > 0) {

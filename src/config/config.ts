@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_IMAGES } from './default-images';
 import { parseDuration, formatDuration } from './duration';
 import { ImageName, ImageNameError, parseImageName } from '../shared/image-name';
+import { CredentialsFileError, loadRegistryCredentials, RegistryCredentials } from '../scraping/registry/credentials';
 
 export type StartupScrape = 'due' | 'always';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -77,6 +78,39 @@ export interface DockerHubConfig {
   circuitCooldownMs: number;
 }
 
+/**
+ * Any OCI registry (src/scraping/registry): transport, credentials, limits. The timeouts,
+ * retries, rate-limit wait, request deadline and circuit breaker are the Docker Hub
+ * client's (`DOCKER_HUB_TIMEOUT` & co), applied per registry host.
+ */
+export interface RegistryConfig {
+  /** `REGISTRY_INSECURE_HOSTS`: hosts (`host` or `host:port`, lowercase) read over plain http. */
+  insecureHosts: string[];
+  /** `DOCKER_HUB_REGISTRY_URL`: where Docker Hub images' manifests and configs are read. */
+  dockerHubRegistryUrl: string;
+  /** From `REGISTRY_AUTH_FILE` / `$DOCKER_CONFIG/config.json` / `~/.docker/config.json` (secrets hidden). */
+  credentials: RegistryCredentials;
+  /** `REGISTRY_HOST_CONCURRENCY`: requests in flight at once per registry host. */
+  hostConcurrency: number;
+  /** `REGISTRY_TAG_PAGE_SIZE`: `n` of `tags/list`. */
+  tagPageSize: number;
+  /** `REGISTRY_MAX_TAG_PAGES`: pages read at most; past it the list is partial. */
+  maxTagPages: number;
+  /** `REGISTRY_MAX_MANIFEST_BYTES`: cap of a manifest or index body (and of token / tag-list answers). */
+  maxManifestBytes: number;
+  /** `REGISTRY_MAX_CONFIG_BYTES`: cap of an image config blob. */
+  maxConfigBytes: number;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxRateLimitWaitMs: number;
+  requestDeadlineMs: number;
+  circuitThreshold: number;
+  circuitCooldownMs: number;
+  userAgent: string;
+}
+
 export interface DatabaseConfig {
   /** With DATABASE_URL: how long start-up waits for the database to accept connections. */
   connectTimeoutMs: number;
@@ -145,6 +179,7 @@ export interface Config {
   adminToken?: string;
   logLevel: LogLevel;
   dockerHub: DockerHubConfig;
+  registry: RegistryConfig;
   scraper: ScraperConfig;
   graphql: GraphQLLimits;
   live: LiveConfig;
@@ -298,6 +333,36 @@ export function loadConfig(env: Env = process.env): Config {
     failureBackoffMs: duration('DOCKER_SCRAPER_FAILURE_BACKOFF', 60_000, 1_000),
   };
 
+  // --- other registries
+  const insecureHosts: string[] = [];
+  const rawInsecure = get('REGISTRY_INSECURE_HOSTS');
+  for (const entry of rawInsecure?.split(',') ?? []) {
+    const host = entry.trim().toLowerCase();
+    if (host === '') continue;
+    let parsed: string | undefined;
+    try {
+      parsed = host.includes('/') ? undefined : parseImageName(`${host}/x`).registry;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== host) {
+      bad('REGISTRY_INSECURE_HOSTS', rawInsecure!, `a comma-separated list of registry hosts (host or host:port, such as 127.0.0.1:5000 or registry.local; no scheme or path); "${entry.trim()}" is not one`);
+      break;
+    }
+    if (!insecureHosts.includes(host)) insecureHosts.push(host);
+  }
+  let credentials = RegistryCredentials.none();
+  try {
+    credentials = loadRegistryCredentials(env);
+  } catch (e) {
+    if (!(e instanceof CredentialsFileError)) throw e;
+    bad(
+      env.REGISTRY_AUTH_FILE?.trim() ? 'REGISTRY_AUTH_FILE' : 'DOCKER_CONFIG',
+      e.file,
+      `a readable Docker config.json ({"auths": {"ghcr.io": {"auth": "<base64 user:password>"}}}); the file ${e.reason}`,
+    );
+  }
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: get('HOST') ?? '0.0.0.0',
@@ -325,6 +390,25 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int('DOCKER_HUB_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       userAgent: `catalog-sync/${VERSION} (+https://github.com/catalog-sync; Docker Hub catalog mirror) node/${process.versions.node}`,
       ...hubLimits,
+    },
+    registry: {
+      insecureHosts,
+      dockerHubRegistryUrl: httpUrl('DOCKER_HUB_REGISTRY_URL', 'https://registry-1.docker.io'),
+      credentials,
+      hostConcurrency: int('REGISTRY_HOST_CONCURRENCY', 4, 1, 64),
+      tagPageSize: int('REGISTRY_TAG_PAGE_SIZE', 100, 1, 10_000),
+      maxTagPages: int('REGISTRY_MAX_TAG_PAGES', 100, 1, 10_000),
+      maxManifestBytes: int('REGISTRY_MAX_MANIFEST_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      maxConfigBytes: int('REGISTRY_MAX_CONFIG_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      timeoutMs: 0,
+      maxAttempts: 0,
+      retryBaseMs: 0,
+      retryMaxMs: 0,
+      maxRateLimitWaitMs: 0,
+      requestDeadlineMs: 0,
+      circuitThreshold: 0,
+      circuitCooldownMs: 0,
+      userAgent: '',
     },
     scraper: {
       enabled: bool('DOCKER_SCRAPER_ENABLED', true),
@@ -373,6 +457,10 @@ export function loadConfig(env: Env = process.env): Config {
       webhookPollMs: duration('WEBHOOK_POLL', 1_000, 10),
     },
   };
+
+  // The registry client shares the Docker Hub client's transport settings.
+  const { timeoutMs, maxAttempts, retryBaseMs, retryMaxMs, maxRateLimitWaitMs, requestDeadlineMs, circuitThreshold, circuitCooldownMs, userAgent } = config.dockerHub;
+  Object.assign(config.registry, { timeoutMs, maxAttempts, retryBaseMs, retryMaxMs, maxRateLimitWaitMs, requestDeadlineMs, circuitThreshold, circuitCooldownMs, userAgent });
 
   const user = config.dockerHub.username;
   const token = config.dockerHub.token;

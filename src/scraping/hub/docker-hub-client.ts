@@ -31,6 +31,19 @@ import { CircuitBreaker, CircuitSnapshot } from './circuit-breaker';
 import { errorBodyMessage, HubShapeError, jwtExpiry, parseAccessToken, parseRepository, parseTagPage } from './hub-parse';
 import type { HubClientObserver, HubEndpoint, HubRepository, HubTag, RateLimitSource, TagList } from './hub-types';
 import { HeaderBag, RateLimitGate, rateLimitPauseFrom, sleep } from './rate-limit-gate';
+import {
+  BodyTooLargeError,
+  backoffDelay,
+  classifyTransportError,
+  formatMs,
+  headerValue,
+  isJsonContentType,
+  ok,
+  raceAbort,
+  readCappedBody,
+  safeUrl,
+  withRequestDeadline,
+} from '../http/http-common';
 
 /** Docker Hub silently caps `page_size` at 100. */
 export const HUB_MAX_PAGE_SIZE = 100;
@@ -73,129 +86,14 @@ interface HubResponse {
   attempts: number;
 }
 
-/** Internal: one exchange outlived DOCKER_HUB_REQUEST_DEADLINE (a slow drip that the chunk timeout never catches). */
-class RequestDeadlineError extends Error {
-  constructor(
-    readonly deadlineMs: number,
-    readonly bytes: number,
-  ) {
-    super(`request deadline of ${deadlineMs} ms exceeded`);
-  }
-}
-
-/** Internal: the body would exceed the cap (not retried: it will not shrink). */
-class BodyTooLargeError extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-function ok(status: number): boolean {
-  return status >= 200 && status < 300;
-}
-
-function headerValue(headers: HeaderBag, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function isJsonContentType(ct: string): boolean {
-  const mime = ct.split(';')[0].trim().toLowerCase();
-  return mime === 'application/json' || mime.endsWith('+json');
-}
-
-/** The URL without user info: safe for messages and logs. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '';
-      u.password = '';
-    }
-    return u.href;
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}
-
-function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 360_000) / 10} h`;
-}
-
-const SOURCE_HEADER: Record<RateLimitSource, string> = {
+export const SOURCE_HEADER: Record<RateLimitSource, string> = {
   'retry-after': 'Retry-After',
   'x-retry-after': 'X-Retry-After',
   'x-ratelimit-reset': 'X-RateLimit-Remaining: 0 / X-RateLimit-Reset',
+  'ratelimit-remaining': 'RateLimit-Remaining: 0;w=…',
 };
 
-interface TransportFailure {
-  kind: 'timeout' | 'network';
-  reason: string;
-}
-
-/** Timeouts and connection errors from undici / node:net, in words; undefined for anything else. */
-function classifyTransportError(e: unknown, timeoutMs: number, host: string): TransportFailure | undefined {
-  if (e instanceof RequestDeadlineError) {
-    return {
-      kind: 'timeout',
-      reason:
-        `the response took longer than the ${formatMs(e.deadlineMs)} request deadline (DOCKER_HUB_REQUEST_DEADLINE); ` +
-        `${e.bytes} body bytes had arrived: ${host} sends too slowly`,
-    };
-  }
-  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  const message = e instanceof Error ? e.message : String(e);
-  switch (code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return { kind: 'timeout', reason: `could not connect to ${host} within ${formatMs(timeoutMs)}` };
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return { kind: 'timeout', reason: `no response within ${formatMs(timeoutMs)} (the server accepted the request but sent no headers)` };
-    case 'UND_ERR_BODY_TIMEOUT':
-      return { kind: 'timeout', reason: `the response body stalled for more than ${formatMs(timeoutMs)}` };
-    case 'ETIMEDOUT':
-      return { kind: 'timeout', reason: `the connection to ${host} timed out (ETIMEDOUT)` };
-    case 'ECONNREFUSED':
-      return { kind: 'network', reason: `connection refused by ${host} (ECONNREFUSED): nothing listens there; is DOCKER_HUB_URL right?` };
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return { kind: 'network', reason: `the host name ${host} could not be resolved (${code}): check DNS and DOCKER_HUB_URL` };
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-      return { kind: 'network', reason: `the connection to ${host} was closed or reset before the response was complete (${code}: ${message})` };
-    default:
-      if (typeof code === 'string' && code !== 'UND_ERR_INVALID_ARG' && code !== 'UND_ERR_NOT_SUPPORTED') {
-        return { kind: 'network', reason: `network error talking to ${host} (${code}: ${message})` };
-      }
-      return undefined;
-  }
-}
-
-/** Resolves like `promise`, but rejects as soon as `signal` aborts. */
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
+const HUB_HINTS = { deadlineVariable: 'DOCKER_HUB_REQUEST_DEADLINE', urlVariable: 'DOCKER_HUB_URL' };
 
 export class DockerHubClient {
   private readonly config: DockerHubConfig;
@@ -449,7 +347,7 @@ export class DockerHubClient {
           this.log.debug({ image: req.image, method: req.method, url, status: e.status, ms, attempt: sent }, 'docker hub request');
           throw new HubResponseError({ image: req.image, method: req.method, url, reason: e.detail, status: e.status, attempts: sent });
         }
-        const failure = classifyTransportError(e, this.config.timeoutMs, this.host);
+        const failure = classifyTransportError(e, this.config.timeoutMs, this.host, HUB_HINTS);
         if (!failure) {
           this.breaker.release(permit.probe);
           throw e;
@@ -514,19 +412,7 @@ export class DockerHubClient {
    * DOCKER_HUB_REQUEST_DEADLINE (the timeouts only bound each wait, not a slow drip).
    */
   private async sendOnce(req: HubRequest, bearer: string | undefined): Promise<Omit<HubResponse, 'attempts'>> {
-    const deadlineMs = this.config.requestDeadlineMs;
-    const expired = new AbortController();
-    let bytes = 0;
-    const timer = setTimeout(() => expired.abort(new RequestDeadlineError(deadlineMs, bytes)), deadlineMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, expired.signal]) : expired.signal;
-    try {
-      return await this.exchange(req, bearer, signal, (n) => (bytes = n));
-    } catch (e) {
-      if (expired.signal.aborted && !req.signal?.aborted) throw new RequestDeadlineError(deadlineMs, bytes);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+    return withRequestDeadline(this.config.requestDeadlineMs, req.signal, (signal, progress) => this.exchange(req, bearer, signal, progress));
   }
 
   private async exchange(
@@ -545,53 +431,19 @@ export class DockerHubClient {
       dispatcher: this.agent,
       signal,
     });
-    const max = this.config.maxBodyBytes;
-    // Destroying the body below makes undici emit an error; the loop already reports it.
-    res.body.on('error', () => undefined);
-    try {
-      const declared = headerValue(res.headers, 'content-length');
-      if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > max) {
-        throw new BodyTooLargeError(
-          res.statusCode,
-          `the response body is ${declared} bytes (Content-Length), more than the ${max}-byte cap (DOCKER_HUB_MAX_BODY_BYTES); it was not read`,
-        );
-      }
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      const onAbort = () => res.body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          bytes += chunk.length;
-          progress(bytes);
-          if (bytes > max) {
-            throw new BodyTooLargeError(
-              res.statusCode,
-              `the response body grew past the ${max}-byte cap (DOCKER_HUB_MAX_BODY_BYTES); reading was stopped`,
-            );
-          }
-          chunks.push(chunk);
-        }
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
-      return {
-        status: res.statusCode,
-        headers: res.headers,
-        contentType: headerValue(res.headers, 'content-type') ?? '',
-        text: Buffer.concat(chunks).toString('utf8'),
-        bytes,
-      };
-    } catch (e) {
-      res.body.destroy();
-      throw e;
-    }
+    const body = await readCappedBody(res, this.config.maxBodyBytes, 'DOCKER_HUB_MAX_BODY_BYTES', signal, progress);
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      contentType: headerValue(res.headers, 'content-type') ?? '',
+      text: body.toString('utf8'),
+      bytes: body.length,
+    };
   }
 
   /** Full-jitter exponential backoff: random() · min(retryMaxMs, retryBaseMs · 2^(attempt−1)). */
   private async backoff(req: HubRequest, attempt: number, reason: string, detail: string): Promise<void> {
-    const cap = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** (attempt - 1));
-    const delayMs = Math.floor(this.random() * cap);
+    const delayMs = backoffDelay(attempt, this.config.retryBaseMs, this.config.retryMaxMs, this.random);
     this.safeNotify(() => this.observer.retry?.({ reason, attempt, delayMs }));
     this.log.warn(
       { image: req.image, url: safeUrl(req.url), attempt, maxAttempts: this.config.maxAttempts, delayMs, reason },

@@ -19,6 +19,8 @@ export interface HubErrorInit {
   /** HTTP attempts made (1 when not retried). */
   attempts?: number;
   cause?: unknown;
+  /** Who answered, for the message: `Docker Hub` (default) or `registry ghcr.io`. */
+  service?: string;
 }
 
 export abstract class HubError extends Error {
@@ -50,7 +52,7 @@ export abstract class HubError extends Error {
 
 function formatHubMessage(init: HubErrorInit): string {
   const attempts = init.attempts !== undefined && init.attempts > 1 ? `; gave up after ${init.attempts} attempts` : '';
-  return `Docker Hub, image ${init.image}: ${init.reason} (${init.method} ${init.url}${attempts})`;
+  return `${init.service ?? 'Docker Hub'}, image ${init.image}: ${init.reason} (${init.method} ${init.url}${attempts})`;
 }
 
 /** 404: the repository does not exist, or it is private (Docker Hub answers 404 to strangers). */
@@ -103,7 +105,7 @@ export class HubUnreachableError extends HubError {
     super(init);
     const last = init.lastFailure ? `; last failure: ${init.lastFailure}` : '';
     const retry = init.retryAt ? `; the next attempt to reach ${init.host} goes after ${new Date(init.retryAt).toISOString()}` : '';
-    this.message = `Docker Hub unreachable since ${new Date(init.since).toISOString()}, skipped (${init.host}${last}${retry})`;
+    this.message = `${init.service ?? 'Docker Hub'} unreachable since ${new Date(init.since).toISOString()}, skipped (${init.host}${last}${retry})`;
   }
 
   override withImage(image: string): HubError {

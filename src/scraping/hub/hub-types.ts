@@ -82,7 +82,8 @@ export interface TagList {
 }
 
 export type HubEndpoint = 'repository' | 'tags' | 'auth';
-export type RateLimitSource = 'retry-after' | 'x-retry-after' | 'x-ratelimit-reset';
+/** `ratelimit-remaining`: the registry form `ratelimit-remaining: 0;w=21600` (registry-1.docker.io). */
+export type RateLimitSource = 'retry-after' | 'x-retry-after' | 'x-ratelimit-reset' | 'ratelimit-remaining';
 
 /** Hooks for metrics; each is called synchronously and must not throw (errors are ignored). */
 export interface HubClientObserver {

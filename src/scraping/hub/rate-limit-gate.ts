@@ -27,7 +27,8 @@ function unixSecondsToMs(raw: string, now: number): number | undefined {
 /**
  * The pause a response asks for, if any:
  * - `Retry-After` (seconds, or an HTTP date) and `X-Retry-After` (unix seconds), on an error response;
- * - `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset` (unix seconds), on any response.
+ * - `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset` (unix seconds), on any response;
+ * - `RateLimit-Remaining: 0;w=SECONDS` (the registry form), on any response: one window.
  * When several are present the longest wins.
  */
 export function rateLimitPauseFrom(status: number, headers: HeaderBag, now: number): RateLimitPause | undefined {
@@ -54,6 +55,12 @@ export function rateLimitPauseFrom(status: number, headers: HeaderBag, now: numb
   if (remaining !== undefined && reset && /^\d+$/.test(remaining) && Number(remaining) === 0) {
     const until = unixSecondsToMs(reset, now);
     if (until !== undefined) candidates.push({ until, source: 'x-ratelimit-reset' });
+  }
+  // The registry form (registry-1.docker.io): `ratelimit-remaining: 0;w=21600`, a window in
+  // seconds and no reset time: with nothing left, wait out one window.
+  const registryRemaining = /^(\d+)\s*;\s*w=(\d+)/i.exec(header(headers, 'ratelimit-remaining') ?? '');
+  if (registryRemaining && Number(registryRemaining[1]) === 0) {
+    candidates.push({ until: now + Number(registryRemaining[2]) * 1000, source: 'ratelimit-remaining' });
   }
   let best: { until: number; source: RateLimitSource } | undefined;
   for (const c of candidates) if (!best || c.until > best.until) best = c;

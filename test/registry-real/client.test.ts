@@ -2,24 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/config';
-import type { RegistryClient, RegistryObserver, RegistryRepository } from '../../src/scraping/registry/registry-types';
+import { clientMissing, makeClient } from './client-loader';
+import type { RegistryObserver, RegistryRepository } from '../../src/scraping/registry/registry-types';
 import { PushedImage, RealRegistry, realRegistryMissing, skipPlainly, startRealRegistry } from '../support/real-registry';
 import { LABELS, REPOSITORY, initialImages } from './tool-images';
 
-// The client (src/scraping/registry/registry-client.ts) is loaded by path so that this file
-// compiles on a branch that has only the contract (registry-types.ts).
-const CLIENT_MODULE = path.join(__dirname, '../../src/scraping/registry/registry-client.js');
-const missing = realRegistryMissing() ?? (fs.existsSync(CLIENT_MODULE) ? null : 'the registry client (src/scraping/registry/registry-client.ts) is not on this branch');
+const missing = realRegistryMissing() ?? clientMissing;
 
 type Seen = Parameters<NonNullable<RegistryObserver['request']>>[0];
-
-async function makeClient(env: Record<string, string>, observer: RegistryObserver): Promise<RegistryClient> {
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', LOG_LEVEL: 'silent', ...env });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(CLIENT_MODULE) as { createRegistryClient: (config: unknown, opts: { observer?: RegistryObserver }) => RegistryClient };
-  return mod.createRegistryClient((config as unknown as { registry: unknown }).registry, { observer });
-}
 
 /** The OCI Distribution client alone against a real registry (docker-registry 2.8, Basic auth). */
 describe('the registry client against a real registry', () => {
@@ -40,7 +30,7 @@ describe('the registry client against a real registry', () => {
   test('answers the Basic challenge with the config.json credentials and lists every tag, artifacts left out', async (t) => {
     if (missing) return skipPlainly(t, missing);
     const seen: Seen[] = [];
-    const client = await makeClient(env(), { request: (e) => seen.push(e) });
+    const client = makeClient(env(), { request: (e) => seen.push(e) });
     const list = await client.listTags(repo);
     // distribution 2.8 ignores `n` on tags/list: one page without `Link` is the complete list.
     assert.equal(list.complete, true);
@@ -55,14 +45,14 @@ describe('the registry client against a real registry', () => {
     if (missing) return skipPlainly(t, missing);
     const empty = path.join(path.dirname(reg!.authFile), 'empty-config.json');
     fs.writeFileSync(empty, JSON.stringify({ auths: {} }));
-    const client = await makeClient({ ...env(), REGISTRY_AUTH_FILE: empty }, {});
+    const client = makeClient({ ...env(), REGISTRY_AUTH_FILE: empty }, {});
     await assert.rejects(client.listTags(repo), (e: Error) => /401|auth|credential|unauthori[sz]ed/i.test(e.message));
   });
 
   test('HEAD gives the digest; GET reads the index, both platform manifests and their configs, digests verified', async (t) => {
     if (missing) return skipPlainly(t, missing);
     const seen: Seen[] = [];
-    const client = await makeClient(env(), { request: (e) => seen.push(e) });
+    const client = makeClient(env(), { request: (e) => seen.push(e) });
     const head = await client.headManifest(repo, '1.10.0');
     assert.deepEqual(head, { found: true, digest: pushed.get('1.10.0')!.digest, mediaType: 'application/vnd.oci.image.index.v1+json' });
     assert.deepEqual(await client.headManifest(repo, '0.0.0-nope'), { found: false });

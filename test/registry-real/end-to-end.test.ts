@@ -5,9 +5,10 @@ import { createTestDatabase, TestDatabase } from '../support/db';
 import { ok, startTestApp, TestApp } from '../support/app';
 import { scrape } from '../support/scrape';
 import { PushedImage, RealRegistry, realRegistryMissing, skipPlainly, startRealRegistry } from '../support/real-registry';
+import { clientMissing, makeClient } from './client-loader';
 import { LABELS, REPOSITORY, SIG_TAG, initialImages, toolConfig, twoPlatforms } from './tool-images';
 
-const missing = realRegistryMissing();
+const missing = realRegistryMissing() ?? clientMissing;
 
 const INSTANCE = `query($ref: String!) { instance(ref: $ref) {
   id name digest upstreamStatus deletedUpstreamAt editedFields imageCreatedAt sourceUrl
@@ -46,7 +47,8 @@ describe('the catalog of an image on a real registry', () => {
     image = `${reg.host}/${REPOSITORY}`;
     for (const spec of initialImages()) pushed.set(spec.tag, await reg.push(spec));
     db = await createTestDatabase('registry_real');
-    app = await startTestApp(db.url, { DOCKER_SCRAPER_IMAGES: image, REGISTRY_INSECURE_HOSTS: reg.host, REGISTRY_AUTH_FILE: reg.authFile });
+    const env = { DOCKER_SCRAPER_IMAGES: image, REGISTRY_INSECURE_HOSTS: reg.host, REGISTRY_AUTH_FILE: reg.authFile };
+    app = await startTestApp(db.url, env, { registry: { client: makeClient(env) } });
   });
   after(async () => {
     await app?.close();

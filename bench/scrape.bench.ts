@@ -8,19 +8,61 @@
  *    catalog rows written, peak RSS (target < 300 MB).
  * 2. The same again with nothing changed upstream: rows written (target 0) and ratio.
  * 3. 2,000 images × 10 tags at zero latency: images per second.
+ * 4. The image config (issue 10): 100 Docker Hub images × 10 tags with
+ *    `DOCKER_SCRAPER_IMAGE_CONFIG` off and on: requests per image per host, then the
+ *    no-change re-scrape (rows written, target 0; registry requests). `registry-1.docker.io`
+ *    is the in-memory registry of the test support (test/support/memory-registry.ts): its
+ *    figures count client calls (listTags / headManifest / getTag), not HTTP requests.
+ *    `BENCH_SCRAPE_PART=config` runs only this part.
  */
+import { MemoryRegistry, MemoryTag } from '../test/support/memory-registry';
 import { RemoteFakeHub } from './fake-hub-process';
 import { createTestDatabase, fmt, peakRssMb, rowsWritten, rowVersions, startBenchApp } from './support';
 
-async function scenario(opts: { images: number; tags: number; latencyMs: number; concurrency: number; rescrape: boolean }) {
+const HUB_REGISTRY = 'registry-1.docker.io';
+
+/** The registry side of the fake Hub's synthetic catalog (same names, tags and platforms). */
+function registryFor(names: string[], tags: number): MemoryRegistry {
+  const registry = new MemoryRegistry();
+  names.forEach((name, i) => {
+    const platforms = i % 3 === 0 ? ['linux/amd64', 'linux/arm64/v8'] : ['linux/amd64'];
+    const byTag: Record<string, MemoryTag> = {};
+    for (let k = 0; k < tags; k++) {
+      const tag = k === 0 ? 'latest' : `1.${tags - k}`;
+      byTag[tag] = {
+        platforms: platforms.map((platform) => ({
+          platform,
+          config: {
+            labels: { 'org.opencontainers.image.licenses': 'MIT', 'org.opencontainers.image.source': `https://example.com/${name}` },
+            entrypoint: ['/entrypoint.sh'],
+            cmd: ['run'],
+            exposedPorts: [{ port: 8080, protocol: 'tcp' }],
+            volumes: ['/data'],
+          },
+        })),
+      };
+    }
+    registry.set(HUB_REGISTRY, name, byTag);
+  });
+  return registry;
+}
+
+async function scenario(opts: { images: number; tags: number; latencyMs: number; concurrency: number; rescrape: boolean; imageConfig?: boolean }) {
   const db = await createTestDatabase('catalog_bench');
   const { hub, url, names } = await RemoteFakeHub.start({ images: opts.images, tags: opts.tags, latencyMs: opts.latencyMs });
-  const app = await startBenchApp(db.url, {
-    DOCKER_HUB_URL: url,
-    DOCKER_SCRAPER_IMAGES: names.join(','),
-    DOCKER_SCRAPER_MAX_TAGS: String(opts.tags),
-    DOCKER_SCRAPER_CONCURRENCY: String(opts.concurrency),
-  });
+  const registry = opts.imageConfig === undefined ? undefined : registryFor(names, opts.tags);
+  const app = await startBenchApp(
+    db.url,
+    {
+      DOCKER_HUB_URL: url,
+      DOCKER_SCRAPER_IMAGES: names.join(','),
+      DOCKER_SCRAPER_MAX_TAGS: String(opts.tags),
+      DOCKER_SCRAPER_CONCURRENCY: String(opts.concurrency),
+      ...(opts.imageConfig === undefined ? {} : { DOCKER_SCRAPER_IMAGE_CONFIG: String(opts.imageConfig) }),
+    },
+    false,
+    registry ? { client: registry, hubRegistryHost: HUB_REGISTRY } : undefined,
+  );
   try {
     const once = async () => {
       await hub.clearRequests();
@@ -31,7 +73,9 @@ async function scenario(opts: { images: number; tags: number; latencyMs: number;
       const seconds = (performance.now() - t0) / 1000;
       if (done.status !== 'SUCCEEDED') throw new Error(`run ended ${done.status}: ${done.error}`);
       const written = rowsWritten(before, await rowVersions(db));
-      return { seconds, requests: await hub.requests(), written, run: done };
+      const perHost = new Map<string, number>();
+      for (const [host, n] of Object.entries(done.requestsByHost ?? {})) perHost.set(host, Number(n));
+      return { seconds, requests: await hub.requests(), written, run: done, perHost };
     };
     const first = await once();
     const second = opts.rescrape ? await once() : undefined;
@@ -43,7 +87,23 @@ async function scenario(opts: { images: number; tags: number; latencyMs: number;
   }
 }
 
+async function imageConfigPart() {
+  const images = 100;
+  const tags = 10;
+  console.log(`image config: ${images} Docker Hub images × ${tags} tags (a third of them two platforms), no latency, concurrency 8`);
+  console.log(`  (registry-1.docker.io is the in-memory registry: client calls, not HTTP requests)`);
+  for (const imageConfig of [false, true]) {
+    const { first, second } = await scenario({ images, tags, latencyMs: 0, concurrency: 8, rescrape: true, imageConfig });
+    const per = (m: Map<string, number>) =>
+      [...m.entries()].sort().map(([h, n]) => `${h} ${fmt(n / images, 2)}`).join(', ') || 'none';
+    console.log(`  DOCKER_SCRAPER_IMAGE_CONFIG=${imageConfig}`);
+    console.log(`    first scrape: per image ${per(first.perHost)}; fake Hub saw ${fmt(first.requests / images, 2)}/image; ${fmt(first.seconds)} s; rows ${first.written}`);
+    console.log(`    no-change re-scrape: per image ${per(second!.perHost)}; rows written ${second!.written} (target 0); ${fmt(second!.seconds)} s`);
+  }
+}
+
 async function main() {
+  if (process.env.BENCH_SCRAPE_PART === 'config') return imageConfigPart();
   const images = 200;
   const tags = 10;
   const latency = 50;
@@ -68,6 +128,8 @@ async function main() {
   console.log(`  throughput            ${fmt(2000 / big.first.seconds, 1)} images/s`);
   console.log(`  catalog rows written  ${big.first.written}`);
   console.log(`  peak RSS              ${peakRssMb()} MB`);
+
+  await imageConfigPart();
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 import { createTestDatabase, TestDatabase } from '../test/support/db';
 import { loadConfig, Config } from '../src/config/config';
-import { startApp, App } from '../src/app';
+import { startApp, App, StartOptions } from '../src/app';
 import { createLogger } from '../src/shared/logger';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ export { createTestDatabase };
 export type { TestDatabase };
 
 /** The app in this process (no HTTP unless asked), scheduler off: a benchmark drives it. */
-export async function startBenchApp(databaseUrl: string, env: Record<string, string>, http = false): Promise<App> {
+export async function startBenchApp(databaseUrl: string, env: Record<string, string>, http = false, registry?: StartOptions['registry']): Promise<App> {
   const config: Config = loadConfig({
     DATABASE_URL: databaseUrl,
     PORT: '0',
@@ -21,7 +21,7 @@ export async function startBenchApp(databaseUrl: string, env: Record<string, str
     LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
     ...env,
   });
-  return startApp(config, { logger: createLogger(config.logLevel), http });
+  return startApp(config, { logger: createLogger(config.logLevel), http, registry });
 }
 
 /** (id, xmin) of every catalog row: any insert or update changes the set. */

@@ -33,6 +33,11 @@ if (files.length === 0) {
 const server = await serverForScripts(root, 'tests');
 const adminUrl = server.url;
 
+// Tests that skip for want of a binary append a line here (test/support/real-registry.ts,
+// skipPlainly); they are repeated after the run so a skip is never buried in the output.
+const skipLog = path.join(os.tmpdir(), `catalog-test-skips-${process.pid}.log`);
+fs.rmSync(skipLog, { force: true });
+
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, Math.min(4, os.availableParallelism())));
 const child = spawn(
   process.execPath,
@@ -40,7 +45,7 @@ const child = spawn(
   {
     stdio: 'inherit',
     cwd: root,
-    env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, DATABASE_URL: '', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, DATABASE_URL: '', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', TEST_SKIP_LOG: skipLog },
   },
 );
 const stopChild = (signal) => child.kill(signal);
@@ -48,4 +53,12 @@ process.on('SIGINT', stopChild);
 process.on('SIGTERM', stopChild);
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
 await server.stop();
+if (fs.existsSync(skipLog)) {
+  const lines = fs.readFileSync(skipLog, 'utf8').split('\n').filter(Boolean);
+  fs.rmSync(skipLog, { force: true });
+  if (lines.length > 0) {
+    console.log(`\nskipped, with why (${lines.length}):`);
+    for (const l of lines) console.log(`  - ${l}`);
+  }
+}
 process.exit(code);

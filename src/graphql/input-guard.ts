@@ -48,6 +48,12 @@ export function stringProblem(value: string, maxChars = Infinity): string | unde
 }
 
 type Caps = ((path: string) => number) | undefined;
+const MIN_CAP = Math.min(READ_ARGUMENT_MAX_CHARS, ...Object.values(READ_ARGUMENT_CAPS));
+
+/** The cap of one string; worked out by path only for strings long enough to meet one (10,000-item lists stay cheap). */
+function capOf(value: string, path: string, caps: Caps): number {
+  return caps && value.length > MIN_CAP ? caps(path) : Infinity;
+}
 
 /** Every string in `value` (any depth, no recursion) with a problem, named under `path`. */
 function checkValue(value: unknown, path: string, out: InvalidField[], caps: Caps): void {
@@ -55,7 +61,7 @@ function checkValue(value: unknown, path: string, out: InvalidField[], caps: Cap
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
     if (typeof v === 'string') {
-      const reason = stringProblem(v, caps ? caps(p) : Infinity);
+      const reason = stringProblem(v, capOf(v, p, caps));
       if (reason) out.push({ field: p, reason });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`]);
@@ -79,7 +85,7 @@ function checkLiteral(
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
     if (v.kind === Kind.STRING) {
-      const reason = stringProblem(v.value, caps ? caps(p) : Infinity);
+      const reason = stringProblem(v.value, capOf(v.value, p, caps));
       if (reason) out.push({ field: p, reason });
     } else if (v.kind === Kind.LIST) {
       v.values.forEach((item, i) => stack.push([item, `${p}[${i}]`]));

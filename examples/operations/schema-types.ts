@@ -47,7 +47,7 @@ export type CatalogEvent = {
   image?: Maybe<Scalars['String']['output']>;
   /** The instance changed (INSTANCE_* events). */
   instanceId?: Maybe<Scalars['ID']['output']>;
-  /** When the change was committed (its transaction time). */
+  /** When the change was committed: the clock at the insert of its event, the last statement of its transaction. */
   occurredAt: Scalars['DateTimeISO']['output'];
   /** The tag digest before the change (INSTANCE_UPDATED); differs from `digest` when the tag moved. */
   previousDigest?: Maybe<Scalars['String']['output']>;

@@ -36,7 +36,12 @@ async function setup(opts: FakeOciOptions = {}, extra: { env?: Record<string, st
   const events: Parameters<NonNullable<RegistryObserver['request']>>[0][] = [];
   const client = new OciRegistryClient({ config, logger, credentials: extra.credentials ?? RegistryCredentials.none(), observer: { request: (e) => events.push(e) }, random: () => 0.5 });
   open.push(client);
-  return { reg, client, lines, events, repo: (p: string) => ({ host: reg.host, path: p }) };
+  const withCredentials = (c: RegistryCredentials) => {
+    const other = new OciRegistryClient({ config, logger, credentials: c });
+    open.push(other);
+    return other;
+  };
+  return { reg, client, lines, events, withCredentials, repo: (p: string) => ({ host: reg.host, path: p }) };
 }
 
 const nginxConfig = {
@@ -64,21 +69,25 @@ describe('bearer auth', () => {
 
   it('credentialed with Basic at the token endpoint; wrong credentials are a clear auth error without the secret', async () => {
     const credentials = { username: 'bot', password: 's3cret-pass-word' };
-    const { reg, client, repo, lines } = await setup({ auth: 'bearer', anonymous: false, credentials });
+    const { reg, client, repo, lines, withCredentials } = await setup({ auth: 'bearer', anonymous: false, credentials });
     reg.setTags('acme/private', ['v1']);
-    const ok = new OciRegistryClient({ config: (client as unknown as { config: RegistryConfig }).config, logger: createLogger('silent'), credentials: creds({ auths: { [`http://${reg.host}`]: { auth: Buffer.from('bot:s3cret-pass-word').toString('base64') } } }) });
-    open.push(ok);
+    const ok = withCredentials(creds({ auths: { [`http://${reg.host}`]: { auth: Buffer.from('bot:s3cret-pass-word').toString('base64') } } }));
     assert.deepEqual((await ok.listTags(repo('acme/private'))).tags, ['v1']);
     const tokenReq = reg.requests.find((r) => r.path === '/token' && r.authorization);
     assert.ok(tokenReq?.authorization?.startsWith('Basic '));
-    const bad = new OciRegistryClient({ config: (client as unknown as { config: RegistryConfig }).config, logger: createLogger('silent'), credentials: creds({ auths: { [reg.host]: { username: 'bot', password: 'wrong-password-xyz' } } }) });
-    open.push(bad);
+    const bad = withCredentials(creds({ auths: { [reg.host]: { username: 'bot', password: 'wrong-password-xyz' } } }));
     const err = await bad.listTags(repo('acme/private')).catch((e: unknown) => e);
     assert.ok(err instanceof HubAuthError, String(err));
     assert.match(err.message, /refused a pull token as "bot"/);
     assert.doesNotMatch(err.message, /wrong-password-xyz/);
     await assert.rejects(client.listTags(repo('acme/private')), HubAuthError);
-    assert.ok(!lines.join('').includes('s3cret-pass-word'));
+    const log = lines.join('');
+    assert.ok(log.includes('registry asked for authentication'), 'the debug log was captured');
+    const issued = reg.requests.filter((r) => r.authorization?.startsWith('Bearer ')).map((r) => r.authorization!.slice(7));
+    assert.ok(issued.length > 0);
+    for (const secret of ['s3cret-pass-word', 'wrong-password-xyz', Buffer.from('bot:s3cret-pass-word').toString('base64'), ...issued]) {
+      assert.ok(!log.includes(secret), 'no secret or token in the log');
+    }
   });
 
   it('identity token: POST grant_type=refresh_token', async () => {

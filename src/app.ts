@@ -163,7 +163,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       db,
       hub,
       registry: opts.registry?.client,
-      hubRegistryHost: opts.registry?.hubRegistryHost,
+      hubRegistryHost: opts.registry?.hubRegistryHost ?? new URL(config.registry.dockerHubRegistryUrl).host,
       config: config.scraper,
       logger,
       observer: {

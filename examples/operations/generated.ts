@@ -4,12 +4,14 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 /** Images to put on the tracked list. */
 export type AddTrackedImagesInput = {
-  /** Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. Duplicates (in either form) count once. 1 to 500 names. */
+  /** Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or `host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). Duplicates (in either form) count once. 1 to 500 names. */
   images: Array<string>;
   /** Tags to import per scrape for these images (newest first), 1 to 10000. Omitted: new images follow DOCKER_SCRAPER_MAX_TAGS and images already tracked keep their setting. null: all of them follow DOCKER_SCRAPER_MAX_TAGS. */
   maxTags?: number | null | undefined;
   /** true: start a scrape of these images at once (returned as `scrapeRun`) instead of waiting for the next scheduled run. */
   scrapeNow?: boolean;
+  /** Tag filter for these images. Omitted: new images take every tag and images already tracked keep theirs. null: clear it. */
+  tagFilter?: TagFilterInput | null | undefined;
 };
 
 /** An environment variable. */
@@ -18,6 +20,14 @@ export type EnvVarInput = {
   name: string;
   /** Value, at most 32768 characters (may be empty). */
   value: string;
+};
+
+/** A port the container exposes. */
+export type ExposedPortInput = {
+  /** Port number, 1 to 65535. */
+  port: number;
+  /** Protocol: `tcp` (default), `udp` or `sctp`. */
+  protocol?: string;
 };
 
 /** Outcome of scraping one image. */
@@ -40,7 +50,7 @@ export type OrderDirection =
 
 /** Images to take off the tracked list. */
 export type RemoveTrackedImagesInput = {
-  /** Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. Duplicates (in either form) count once. 1 to 500 names. Every one must be tracked: when one is not, nothing is removed (NOT_FOUND names them). */
+  /** Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or `host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). Duplicates (in either form) count once. 1 to 500 names. Every one must be tracked: when one is not, nothing is removed (NOT_FOUND names them). */
   images: Array<string>;
   /** true: also delete their catalog resources and instances. false: the resources stay in the catalog (no longer refreshed). */
   purge?: boolean;
@@ -56,6 +66,8 @@ export type ResourceFilter = {
   names?: Array<string> | null | undefined;
   /** true: resources with at least one peerless instance; false: resources with none. */
   peerless?: boolean | null | undefined;
+  /** Only resources on these registry hosts (`docker.io` for Docker Hub, `ghcr.io`, `127.0.0.1:5000`). */
+  registry?: Array<string> | null | undefined;
   /** Case-insensitive substring of the name or the short description. */
   search?: string | null | undefined;
 };
@@ -117,8 +129,16 @@ export type ScrapeRunStatus =
 
 /** The whole tracked list. */
 export type SetTrackedImagesInput = {
-  /** Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. Duplicates (in either form) count once. 1 to 500 names. Images on the list that are not named here are removed (their resources stay in the catalog); to empty the list, use removeTrackedImages. */
+  /** Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or `host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). Duplicates (in either form) count once. 1 to 500 names. Images on the list that are not named here are removed (their resources stay in the catalog); to empty the list, use removeTrackedImages. */
   images: Array<string>;
+};
+
+/** Which tags of an image to import: regular expressions (JavaScript syntax) over tag names, applied before `maxTags`. */
+export type TagFilterInput = {
+  /** Tags this expression matches are skipped (e.g. `-rc`); null: none. At most 200 characters. */
+  exclude?: string | null | undefined;
+  /** Only tags this expression matches are imported (e.g. `^v\d+`); null: every tag. At most 200 characters. */
+  include?: string | null | undefined;
 };
 
 /** How an image came onto the list. */
@@ -148,6 +168,8 @@ export type UpdateInstanceInput = {
   env?: Array<EnvVarInput> | null | undefined;
   /** Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check. */
   expectedUpdatedAt?: string | null | undefined;
+  /** Exposed ports, at most 100; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */
+  exposedPorts?: Array<ExposedPortInput> | null | undefined;
   /** The instance id. */
   id: string | number;
   /** SPDX licence identifier or expression (`MIT`, `Apache-2.0 OR MIT`), at most 200 characters; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */
@@ -184,6 +206,8 @@ export type UpdateTrackedImageInput = {
   image: string;
   /** Tags to import per scrape (newest first), 1 to 10000; null: follow DOCKER_SCRAPER_MAX_TAGS. */
   maxTags?: number | null | undefined;
+  /** The tag filter, replaced as a whole; null: take every tag again. */
+  tagFilter?: TagFilterInput | null | undefined;
 };
 
 export type CatalogOverviewQueryVariables = Exact<{

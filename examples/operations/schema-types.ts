@@ -22,12 +22,14 @@ export type Access = {
 
 /** Images to put on the tracked list. */
 export type AddTrackedImagesInput = {
-  /** Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. Duplicates (in either form) count once. 1 to 500 names. */
+  /** Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or `host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). Duplicates (in either form) count once. 1 to 500 names. */
   images: Array<Scalars['String']['input']>;
   /** Tags to import per scrape for these images (newest first), 1 to 10000. Omitted: new images follow DOCKER_SCRAPER_MAX_TAGS and images already tracked keep their setting. null: all of them follow DOCKER_SCRAPER_MAX_TAGS. */
   maxTags?: InputMaybe<Scalars['Int']['input']>;
   /** true: start a scrape of these images at once (returned as `scrapeRun`) instead of waiting for the next scheduled run. */
   scrapeNow?: Scalars['Boolean']['input'];
+  /** Tag filter for these images. Omitted: new images take every tag and images already tracked keep theirs. null: clear it. */
+  tagFilter?: InputMaybe<TagFilterInput>;
 };
 
 /** A committed catalog change, from the change feed (catalogEvents, catalogChanged, webhooks). */
@@ -145,16 +147,24 @@ export type CatalogEventType =
 /** How to run an instance as a container. */
 export type Container = {
   __typename?: 'Container';
-  /** Arguments; null runs the image default. */
+  /** Arguments: the image config `Cmd` unless set through the API; null when neither sets them. */
   args?: Maybe<Array<Scalars['String']['output']>>;
-  /** Entrypoint override; null runs the image default. */
+  /** Entrypoint: the image config `Entrypoint` unless set through the API; null when neither sets one. */
   command?: Maybe<Array<Scalars['String']['output']>>;
-  /** Environment variables; `ARCH` is the first platform architecture unless edited. */
+  /** Environment variables of the catalog; `ARCH` is the first platform architecture unless edited. */
   env: Array<EnvVar>;
+  /** Ports the image exposes (config `ExposedPorts`) unless set through the API; null when none are declared. */
+  exposedPorts?: Maybe<Array<ExposedPort>>;
   /** Image reference to pull (the origin ref). */
   image: Scalars['String']['output'];
-  /** Volume mount points; null when none are declared. */
+  /** The image’s own default environment (config `Env`, in order), apart from `env`; null before the image config was read. */
+  imageEnv?: Maybe<Array<EnvVar>>;
+  /** User the container runs as (config `User`); null when unset. */
+  user?: Maybe<Scalars['String']['output']>;
+  /** Volume mount points: the image config `Volumes` unless set through the API; null when none are declared. */
   volumes?: Maybe<Array<Scalars['String']['output']>>;
+  /** Working directory (config `WorkingDir`); null when unset. */
+  workingDir?: Maybe<Scalars['String']['output']>;
 };
 
 /** A new webhook. */
@@ -195,6 +205,32 @@ export type EnvVarInput = {
   name: Scalars['String']['input'];
   /** Value, at most 32768 characters (may be empty). */
   value: Scalars['String']['input'];
+};
+
+/** A port the image declares (`ExposedPorts` of its config). */
+export type ExposedPort = {
+  __typename?: 'ExposedPort';
+  /** Port number, 1 to 65535. */
+  port: Scalars['Int']['output'];
+  /** Protocol: `tcp`, `udp` or `sctp`. */
+  protocol: Scalars['String']['output'];
+};
+
+/** A port the container exposes. */
+export type ExposedPortInput = {
+  /** Port number, 1 to 65535. */
+  port: Scalars['Int']['input'];
+  /** Protocol: `tcp` (default), `udp` or `sctp`. */
+  protocol?: Scalars['String']['input'];
+};
+
+/** How many HTTP requests went to one host. */
+export type HostRequests = {
+  __typename?: 'HostRequests';
+  /** Requests sent (every attempt counts). */
+  count: Scalars['Int']['output'];
+  /** Host name (with its port), e.g. `hub.docker.com`, `registry-1.docker.io`, `ghcr.io`. */
+  host: Scalars['String']['output'];
 };
 
 /** The circuit breaker of the Docker Hub host, as the process that answered sees it (each replica has its own). */
@@ -260,6 +296,8 @@ export type InstanceFilter = {
   peerless?: InputMaybe<Scalars['Boolean']['input']>;
   /** Case-insensitive substring of the tag. */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Only instances whose tag is ACTIVE, or DELETED, upstream. */
+  upstreamStatus?: InputMaybe<UpstreamStatus>;
 };
 
 /** Sort order of instances. */
@@ -282,6 +320,15 @@ export type InstancePayload = {
   __typename?: 'InstancePayload';
   /** The instance, as it is now. */
   instance: ProcessingInstance;
+};
+
+/** A label of the image (config `Labels`, and OCI annotations of its manifest). */
+export type Label = {
+  __typename?: 'Label';
+  /** Label key, e.g. `org.opencontainers.image.source`. */
+  key: Scalars['String']['output'];
+  /** Label value. */
+  value: Scalars['String']['output'];
 };
 
 /** Changes to the tracked image list and the catalog, and manual scrapes. Need `Authorization: Bearer <admin token>`. */
@@ -393,7 +440,7 @@ export type OrderDirection =
 /** Where an instance comes from and under which licence. */
 export type Origin = {
   __typename?: 'Origin';
-  /** SPDX licence identifier, when known (set through the API). */
+  /** Licence (SPDX expression): the image label `org.opencontainers.image.licenses` (or `org.label-schema.license`), unless set through the API. */
   license?: Maybe<Scalars['String']['output']>;
   /** Pull reference, e.g. `docker.io/nginx:1.27` or `docker.io/org/name:tag`; unique. */
   ref: Scalars['String']['output'];
@@ -456,6 +503,8 @@ export type ProcessingInstance = Node & {
   createdAt: Scalars['DateTimeISO']['output'];
   /** Owning peer; empty for catalog instances (no owner). */
   creatorId: Scalars['String']['output'];
+  /** When the tag was found deleted upstream; null while it is ACTIVE. */
+  deletedUpstreamAt?: Maybe<Scalars['DateTimeISO']['output']>;
   /** Tag digest; null when Docker Hub gives none. */
   digest?: Maybe<Scalars['String']['output']>;
   /** Fields set through the API, which scrapes never overwrite. */
@@ -464,8 +513,12 @@ export type ProcessingInstance = Node & {
   fullSize?: Maybe<Scalars['SafeInt']['output']>;
   /** Stable identifier (UUID); never changes. */
   id: Scalars['ID']['output'];
+  /** When the image was built: the config `created` (or the `org.opencontainers.image.created` label); null when unknown. */
+  imageCreatedAt?: Maybe<Scalars['DateTimeISO']['output']>;
   /** True when the instance has no owner, no partnerships and a non-empty origin ref. */
   isPeerless: Scalars['Boolean']['output'];
+  /** Labels of the image config and OCI annotations of the manifest, by key; empty before the config was read. */
+  labels: Array<Label>;
   /** When the tag was last pushed. */
   lastPushed?: Maybe<Scalars['DateTimeISO']['output']>;
   /** When the tag was last updated on Docker Hub. */
@@ -478,10 +531,14 @@ export type ProcessingInstance = Node & {
   platforms: Array<Platform>;
   /** The resource this instance is a tag of. */
   resource: ProcessingResource;
+  /** Source code URL: the label `org.opencontainers.image.source` (or `org.label-schema.vcs-url`); null when absent. */
+  sourceUrl?: Maybe<Scalars['String']['output']>;
   /** Docker Hub tag status, e.g. `active`. */
   tagStatus?: Maybe<Scalars['String']['output']>;
   /** When the instance content last changed. */
   updatedAt: Scalars['DateTimeISO']['output'];
+  /** Whether the tag still exists upstream (DELETED instances are kept). */
+  upstreamStatus: UpstreamStatus;
 };
 
 /** A page of instances (Relay connection). */
@@ -531,7 +588,7 @@ export type ProcessingResource = Node & {
   logo?: Maybe<Scalars['String']['output']>;
   /** Canonical image name: `nginx` for official images, `org/name` otherwise. Unique. */
   name: Scalars['String']['output'];
-  /** Docker Hub namespace (`library` for official images). */
+  /** Docker Hub namespace (`library` for official images); on another registry the path without its last part. */
   namespace: Scalars['String']['output'];
   /** Whether the resource is open source. */
   openSource: Scalars['Boolean']['output'];
@@ -539,6 +596,8 @@ export type ProcessingResource = Node & {
   owners: Array<Owner>;
   /** Docker Hub pull count (can exceed 2^31). */
   pullCount: Scalars['SafeInt']['output'];
+  /** Registry host: `docker.io` for Docker Hub, else e.g. `ghcr.io` or `127.0.0.1:5000`. */
+  registry: Scalars['String']['output'];
   /** Repository name inside the namespace. */
   repository: Scalars['String']['output'];
   /** One-line description (Docker Hub `description`). */
@@ -674,7 +733,7 @@ export type QueryWebhookDeliveriesArgs = {
 
 /** Images to take off the tracked list. */
 export type RemoveTrackedImagesInput = {
-  /** Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. Duplicates (in either form) count once. 1 to 500 names. Every one must be tracked: when one is not, nothing is removed (NOT_FOUND names them). */
+  /** Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or `host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). Duplicates (in either form) count once. 1 to 500 names. Every one must be tracked: when one is not, nothing is removed (NOT_FOUND names them). */
   images: Array<Scalars['String']['input']>;
   /** true: also delete their catalog resources and instances. false: the resources stay in the catalog (no longer refreshed). */
   purge?: Scalars['Boolean']['input'];
@@ -710,6 +769,8 @@ export type ResourceFilter = {
   names?: InputMaybe<Array<Scalars['String']['input']>>;
   /** true: resources with at least one peerless instance; false: resources with none. */
   peerless?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only resources on these registry hosts (`docker.io` for Docker Hub, `ghcr.io`, `127.0.0.1:5000`). */
+  registry?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Case-insensitive substring of the name or the short description. */
   search?: InputMaybe<Scalars['String']['input']>;
 };
@@ -757,8 +818,12 @@ export type ScrapeResult = {
   image: Scalars['String']['output'];
   /** Instances created for new tags. */
   instancesAdded: Scalars['Int']['output'];
+  /** Instances this scrape marked DELETED upstream (their tag left a complete listing or answered 404). */
+  instancesDeleted: Scalars['Int']['output'];
   /** Existing instances whose upstream content changed (e.g. a re-pushed tag). */
   instancesUpdated: Scalars['Int']['output'];
+  /** HTTP requests sent for this image, per host (every attempt and token request counts). */
+  requests: Array<HostRequests>;
   /** Whether this scrape created the resource. */
   resourceCreated: Scalars['Boolean']['output'];
   /** When a process started on the image. */
@@ -809,10 +874,14 @@ export type ScrapeRun = Node & {
   imagesTotal: Scalars['Int']['output'];
   /** Instances the run created. */
   instancesAdded: Scalars['Int']['output'];
+  /** Instances marked DELETED upstream (tag gone from a complete listing, or 404 on HEAD). */
+  instancesDeleted: Scalars['Int']['output'];
   /** Instances whose upstream content changed. */
   instancesUpdated: Scalars['Int']['output'];
   /** For a RECOVERY run: the interrupted run it finishes. */
   recoveryOf?: Maybe<Scalars['ID']['output']>;
+  /** HTTP requests the run sent, per host (Docker Hub web API, registries, token services), busiest first; live while the run is on. */
+  requests: Array<HostRequests>;
   /** Resources the run created. */
   resourcesCreated: Scalars['Int']['output'];
   /** Per-image results, in list order. */
@@ -923,7 +992,7 @@ export type ScraperStatus = {
 
 /** The whole tracked list. */
 export type SetTrackedImagesInput = {
-  /** Docker Hub image names: `nginx` for an official image (the same as `library/nginx`) or `org/name`. Duplicates (in either form) count once. 1 to 500 names. Images on the list that are not named here are removed (their resources stay in the catalog); to empty the list, use removeTrackedImages. */
+  /** Image names: `nginx` for an official Docker Hub image (the same as `library/nginx`), `org/name` on Docker Hub, or `host[:port]/path` on another registry (`ghcr.io/org/name`, `registry.example.com:5000/team/app`). Duplicates (in either form) count once. 1 to 500 names. Images on the list that are not named here are removed (their resources stay in the catalog); to empty the list, use removeTrackedImages. */
   images: Array<Scalars['String']['input']>;
 };
 
@@ -961,6 +1030,23 @@ export type SubscriptionScrapeRunProgressArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A tag filter: regular expressions (JavaScript syntax) over tag names, applied before `maxTags`. */
+export type TagFilter = {
+  __typename?: 'TagFilter';
+  /** Tags this expression matches are skipped; null: none. */
+  exclude?: Maybe<Scalars['String']['output']>;
+  /** Only tags this expression matches are imported; null: every tag. */
+  include?: Maybe<Scalars['String']['output']>;
+};
+
+/** Which tags of an image to import: regular expressions (JavaScript syntax) over tag names, applied before `maxTags`. */
+export type TagFilterInput = {
+  /** Tags this expression matches are skipped (e.g. `-rc`); null: none. At most 200 characters. */
+  exclude?: InputMaybe<Scalars['String']['input']>;
+  /** Only tags this expression matches are imported (e.g. `^v\d+`); null: every tag. At most 200 characters. */
+  include?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The result of testWebhook. */
 export type TestWebhookPayload = {
   __typename?: 'TestWebhookPayload';
@@ -968,7 +1054,7 @@ export type TestWebhookPayload = {
   delivery: WebhookDelivery;
 };
 
-/** An image on the tracked list: what the scraper reads from Docker Hub. */
+/** An image on the tracked list: what the scraper reads from Docker Hub or another registry. */
 export type TrackedImage = Node & {
   __typename?: 'TrackedImage';
   /** When the image was put on the list. */
@@ -991,8 +1077,10 @@ export type TrackedImage = Node & {
   maxTagsOverride?: Maybe<Scalars['Int']['output']>;
   /** Canonical image name: `nginx` for official images, `org/name` otherwise. */
   name: Scalars['String']['output'];
-  /** Docker Hub namespace (`library` for official images). */
+  /** Namespace: on Docker Hub the account (`library` for official images); elsewhere the path without its last part. */
   namespace: Scalars['String']['output'];
+  /** Registry host: `docker.io` for Docker Hub, else e.g. `ghcr.io` or `127.0.0.1:5000`. */
+  registry: Scalars['String']['output'];
   /** When the image was taken off the list (through the API, or because the configuration no longer names it); null while on the list. */
   removedAt?: Maybe<Scalars['DateTimeISO']['output']>;
   /** Repository name inside the namespace. */
@@ -1001,6 +1089,8 @@ export type TrackedImage = Node & {
   resource?: Maybe<ProcessingResource>;
   /** How the image came onto the list. */
   source: TrackedImageSource;
+  /** Which tags are imported (regular expressions over tag names); null: every tag. */
+  tagFilter?: Maybe<TagFilter>;
   /** When the entry last changed. */
   updatedAt: Scalars['DateTimeISO']['output'];
 };
@@ -1091,6 +1181,8 @@ export type UpdateInstanceInput = {
   env?: InputMaybe<Array<EnvVarInput>>;
   /** Optimistic concurrency: the `updatedAt` you read. When the row has changed since (a scrape or another client), nothing is written and the answer is CONFLICT. Omitted: no check. */
   expectedUpdatedAt?: InputMaybe<Scalars['DateTimeISO']['input']>;
+  /** Exposed ports, at most 100; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */
+  exposedPorts?: InputMaybe<Array<ExposedPortInput>>;
   /** The instance id. */
   id: Scalars['ID']['input'];
   /** SPDX licence identifier or expression (`MIT`, `Apache-2.0 OR MIT`), at most 200 characters; null hands the field back to Docker Hub (the scraped value comes back); omitted: unchanged. */
@@ -1127,6 +1219,8 @@ export type UpdateTrackedImageInput = {
   image: Scalars['String']['input'];
   /** Tags to import per scrape (newest first), 1 to 10000; null: follow DOCKER_SCRAPER_MAX_TAGS. */
   maxTags?: InputMaybe<Scalars['Int']['input']>;
+  /** The tag filter, replaced as a whole; null: take every tag again. */
+  tagFilter?: InputMaybe<TagFilterInput>;
 };
 
 /** Changes to a webhook; absent fields stay. */
@@ -1146,6 +1240,13 @@ export type UpdateWebhookInput = {
   /** A new URL. */
   url?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** Whether the tag still exists upstream. */
+export type UpstreamStatus =
+  /** The tag was seen upstream at the last scrape that could tell. */
+  | 'ACTIVE'
+  /** The tag is gone: missing from a complete tag listing, or 404 on its manifest. The instance is kept. */
+  | 'DELETED';
 
 /** A webhook: catalog events POSTed to a URL, signed with its secret. */
 export type Webhook = {

@@ -1,5 +1,5 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, IsOptional, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { listCheckDecorator, NotNull } from '../graphql/validation';
 import { DateTime } from '../graphql/scalars';
 import { ProcessingInstance, ProcessingResource } from './catalog.types';
@@ -107,6 +107,19 @@ export class UpdateResourceInput extends GuardedUpdate {
   openSource?: boolean;
 }
 
+@InputType({ description: 'A port the container exposes.' })
+export class ExposedPortInput {
+  @Field(() => Int, { description: 'Port number, 1 to 65535.' })
+  @IsInt({ message: 'must be a whole number from 1 to 65535' })
+  @Min(1, { message: 'must be a whole number from 1 to 65535' })
+  @Max(65535, { message: 'must be a whole number from 1 to 65535' })
+  port: number;
+
+  @Field({ defaultValue: 'tcp', description: 'Protocol: `tcp` (default), `udp` or `sctp`.' })
+  @IsIn(['tcp', 'udp', 'sctp'], { message: 'must be tcp, udp or sctp' })
+  protocol: string;
+}
+
 @InputType({ description: 'An environment variable.' })
 export class EnvVarInput {
   @Field({ description: `Name: letters, digits and underscores, not starting with a digit; at most ${L.envNameChars} characters.` })
@@ -165,6 +178,12 @@ export class UpdateInstanceInput extends GuardedUpdate {
   @ArrayMaxSize(L.listItems, { message: `must have at most ${L.listItems} items` })
   @VolumeItems()
   volumes?: string[] | null;
+
+  @Field(() => [ExposedPortInput], { nullable: true, description: `Exposed ports, at most ${L.listItems}; ${CLEAR}` })
+  @IsOptional()
+  @ArrayMaxSize(L.listItems, { message: `must have at most ${L.listItems} items` })
+  @ValidateNested({ each: true })
+  exposedPorts?: ExposedPortInput[] | null;
 }
 
 @ObjectType({ description: 'A resource after a change.' })

@@ -32,10 +32,11 @@ export class EnrichmentResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<InstancePayload> {
-    const { env, ...rest } = input;
+    const { env, exposedPorts, ...rest } = input;
     await ctx.services.enrichment.updateInstance({
       ...rest,
       env: env == null ? env : Object.fromEntries(env.map((v) => [v.name, v.value])),
+      exposedPorts: exposedPorts == null ? exposedPorts : exposedPorts.map((p) => ({ port: p.port, protocol: p.protocol })),
     });
     const instance = await ctx.services.catalog.findInstance(input.id, null, selectedFields(info, ['instance']));
     if (!instance) throw new NotFoundError(`No instance has the id "${input.id}".`, { id: input.id });

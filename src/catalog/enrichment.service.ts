@@ -38,6 +38,7 @@ export const INSTANCE_EDITABLE: Record<string, EditableField> = {
   args: { column: 'access_args', cast: 'text[]' },
   env: { column: 'access_env', cast: 'jsonb' },
   volumes: { column: 'access_volumes', cast: 'text[]' },
+  exposedPorts: { column: 'exposed_ports', cast: 'jsonb' },
 };
 
 export interface ResourcePatch {
@@ -61,6 +62,7 @@ export interface InstancePatch {
   /** The whole environment, as a name → value map. */
   env?: Record<string, string> | null;
   volumes?: string[] | null;
+  exposedPorts?: { port: number; protocol: string }[] | null;
 }
 
 interface Table {
@@ -111,7 +113,7 @@ export class EnrichmentService {
           delete overridden[key];
           overriddenChanged = true;
           // access_env is NOT NULL: an absent upstream environment is the empty one.
-          const restored = upstream === null && field.cast === 'jsonb' ? {} : upstream;
+          const restored = upstream === null && key === 'env' ? {} : upstream; // env is a map, never null
           if (!sameValue(restored, current)) sets.push({ ...field, value: restored });
         } else {
           if (!Object.prototype.hasOwnProperty.call(overridden, key)) {

@@ -19,7 +19,15 @@ import { InstanceUpstream, instanceUpstream, isoOrNull, ResourceUpstream, resour
 import { ImageConfigUpstream, imageConfigUpstream, withPlatformConfigs } from './sync/image-config';
 import type { TagPresence } from './sync/image-sync';
 import { filterTags, TagFilter } from '../tracking/tag-filter';
-import { selectNewestTags } from './tag-order';
+import { selectTags } from './registry/tag-filter';
+
+/** This process has no OCI Distribution client: only Docker Hub images can be read. */
+export class RegistryNotConfiguredError extends Error {
+  constructor(readonly image: string) {
+    super(`${image}: this process has no registry client, so only Docker Hub images can be scraped`);
+    this.name = 'RegistryNotConfiguredError';
+  }
+}
 
 /** What was read of one image, ready for sanitizeImage and syncImage. */
 export interface ImageRead {
@@ -74,7 +82,8 @@ async function readHub(db: Queryable, opts: ReaderOptions, image: ImageName, max
   const warnings = list.warning ? [list.warning] : [];
   const kept = filterTags(list.tags, (t) => t.name, filter);
   const tags = kept.map(instanceUpstream);
-  const presence: TagPresence = list.complete && !list.warning ? { completeListing: list.tags.map((t) => t.name) } : {};
+  // Names only compared with stored tags (which never hold a NUL: PostgreSQL refuses one in text).
+  const presence: TagPresence = list.complete && !list.warning ? { completeListing: list.tags.map((t) => t.name.replace(/\u0000/g, '')) } : {};
   if (opts.imageConfig && opts.registry && tags.length > 0) {
     const stored = await storedConfigs(db, image);
     const where: RegistryRepository = { host: opts.hubRegistryHost, path: image.path };
@@ -136,12 +145,12 @@ async function readRegistry(
   filter: TagFilter | null,
   signal: AbortSignal,
 ): Promise<ImageRead> {
-  if (!opts.registry) throw new Error(`no registry client is configured for ${image.registry}`);
+  if (!opts.registry) throw new RegistryNotConfiguredError(image.name);
   const client = opts.registry;
   const repo: RegistryRepository = { host: image.registry, path: image.path };
   const list = await client.listTags(repo, signal);
   const warnings = list.warning ? [list.warning] : [];
-  const chosen = selectNewestTags(filterTags(list.tags, (t) => t, filter), maxTags);
+  const chosen = selectTags(list.tags, { maxTags, ...(filter ?? {}) });
   const stored = await storedConfigs(db, image);
   const tags: InstanceUpstream[] = [];
   const gone: string[] = [];
@@ -174,7 +183,7 @@ async function readRegistry(
     pullCount: null,
     lastUpdated: created.length > 0 ? created[created.length - 1] : null,
   };
-  const presence: TagPresence = { ...(list.complete ? { completeListing: list.tags } : {}), gone };
+  const presence: TagPresence = { ...(list.complete ? { completeListing: list.tags.map((t) => t.replace(/\u0000/g, '')) } : {}), gone };
   return { resource, tags, tagsSeen: list.tags.length, presence, warnings };
 }
 

@@ -17,7 +17,7 @@ import { sanitizeImage } from './sync/sanitize';
 import { formatDuration } from '../config/duration';
 import { appendEvents, NewCatalogEvent } from '../events/outbox';
 import type { RegistryClient } from './registry/registry-types';
-import { ImageRead, readImage } from './image-reader';
+import { ImageRead, readImage, RegistryNotConfiguredError } from './image-reader';
 import { countRequests } from './request-count';
 
 /** What the engine needs of Docker Hub (the DockerHubClient; a stand-in in unit tests). */
@@ -417,7 +417,7 @@ export class ScrapeEngine {
         return;
       }
       outcome = { ...classify(err, claim, this.workerId), requests: Object.fromEntries(requests) };
-      if (!isHubError(err) && !(err instanceof ImageDeadlineError)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
+      if (!isHubError(err) && !(err instanceof ImageDeadlineError) && !(err instanceof RegistryNotConfiguredError)) this.log.error({ err, image: claim.name, run: claim.runId }, 'image failed');
       try {
         if (!(await this.opts.db.transaction((tx) => this.queue.complete(tx, this.workerId, claim, outcome)))) return;
       } catch (dbErr) {
@@ -596,7 +596,7 @@ function classify(err: unknown, claim: Claim, worker: string): ImageOutcome {
     const where = claim.registry && claim.registry !== 'docker.io' ? `${claim.registry} has no repository ${claim.path}` : `Docker Hub has no repository ${claim.namespace}/${claim.repository}`;
     return { status: 'NOT_FOUND', error: `${where} (or it is private)` };
   }
-  if (isHubError(err) || err instanceof ImageDeadlineError) return { status: 'FAILED', error: err.message };
+  if (isHubError(err) || err instanceof ImageDeadlineError || err instanceof RegistryNotConfiguredError) return { status: 'FAILED', error: err.message };
   const at = `worker ${worker} at ${new Date().toISOString()}`;
   // The database refused what was read: say which kind of refusal (its SQLSTATE), never the SQL.
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;

@@ -1,10 +1,11 @@
+import { compileTagPattern, TagFilterError, validateTagFilter } from '../scraping/registry/tag-filter';
+
 /**
  * A tracked image's tag filter: `include` and `exclude` regular expressions over tag names.
  * Checked when it is set (GraphQL inputs, the env list), so a scrape never meets a bad one.
  */
 
-/** Longest pattern accepted: long enough for real filters, short enough to stay cheap. */
-export const MAX_TAG_FILTER_LENGTH = 200;
+export { MAX_FILTER_LENGTH as MAX_TAG_FILTER_LENGTH } from '../scraping/registry/tag-filter';
 
 export interface TagFilter {
   include: string | null;
@@ -12,29 +13,25 @@ export interface TagFilter {
 }
 
 /**
- * Why `pattern` cannot be a tag filter, or null when it can: too long, not a valid
- * JavaScript regular expression, or shaped for catastrophic backtracking (a quantified
- * group that itself holds a quantifier, `(a+)+`, `(\d*)*`).
+ * Why `pattern` cannot be a tag filter, or null when it can: the registry client's checks
+ * (validateTagFilter: length, a valid JavaScript regular expression, no shape that can
+ * backtrack catastrophically such as `(a+)+`), in words.
  */
-export function tagFilterProblem(pattern: string): string | null {
-  if (pattern.length === 0) return 'must not be empty (leave it out, or null, to take every tag)';
-  if (pattern.length > MAX_TAG_FILTER_LENGTH) return `must be at most ${MAX_TAG_FILTER_LENGTH} characters long`;
+export function tagFilterProblem(pattern: string, field: 'include' | 'exclude' = 'include'): string | null {
   try {
-    new RegExp(pattern);
+    validateTagFilter({ [field]: pattern });
+    if (pattern === '') compileTagPattern(field, pattern);
+    return null;
   } catch (e) {
-    return `is not a valid regular expression (${(e as Error).message})`;
+    if (e instanceof TagFilterError) return e.reason;
+    throw e;
   }
-  if (/\([^()]*[+*}][^()]*\)\s*[+*{]/.test(pattern)) {
-    return 'nests quantifiers (like (a+)+), which can take exponential time: write it without a repeated group of repeats';
-  }
-  return null;
 }
 
 /** The tags a filter keeps, in their order. */
 export function filterTags<T>(items: readonly T[], name: (t: T) => string, filter: TagFilter | null | undefined): T[] {
   if (!filter || (!filter.include && !filter.exclude)) return [...items];
-  const include = filter.include ? new RegExp(filter.include) : null;
-  const exclude = filter.exclude ? new RegExp(filter.exclude) : null;
+  const { include, exclude } = validateTagFilter(filter);
   return items.filter((t) => {
     const n = name(t);
     return (!include || include.test(n)) && !(exclude && exclude.test(n));
@@ -89,7 +86,7 @@ export function splitImageList(raw: string): { name: string; filter: TagFilter |
         problem = `${JSON.stringify(name)}: "${part}" is not include=REGEX or exclude=REGEX`;
         break;
       }
-      const why = tagFilterProblem(m[2]);
+      const why = tagFilterProblem(m[2], m[1] as 'include' | 'exclude');
       if (why) {
         problem = `${JSON.stringify(name)}: ${m[1]} ${why}`;
         break;

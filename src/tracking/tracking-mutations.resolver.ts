@@ -21,7 +21,7 @@ function checkedTagFilter(input: TagFilterInput | null | undefined): TagFilter |
   const filter: TagFilter = { include: input.include ?? null, exclude: input.exclude ?? null };
   for (const key of ['include', 'exclude'] as const) {
     const pattern = filter[key];
-    const problem = pattern === null ? null : tagFilterProblem(pattern);
+    const problem = pattern === null ? null : tagFilterProblem(pattern, key);
     if (problem) throw BadUserInputError.field(`input.tagFilter.${key}`, problem);
   }
   return filter.include === null && filter.exclude === null ? null : filter;

@@ -420,7 +420,7 @@ describe('DockerHubClient: paging', () => {
     const { hub, client } = await setup();
     hub.setRepository('library', 'scratch', { tags: [] });
     const list = await client.listTags('library', 'scratch', 10);
-    assert.deepEqual(list, { tags: [], pagesRead: 1 });
+    assert.deepEqual(list, { tags: [], pagesRead: 1, complete: true }, 'the whole (empty) list: complete');
   });
 
   it('stops at the anonymous paging limit (403), keeps what was read and says a token is needed', async () => {
@@ -429,6 +429,7 @@ describe('DockerHubClient: paging', () => {
 
     const list = await client.listTags('acme', 'app', 25);
     assert.deepEqual(names(list), range('t', 1, 10));
+    assert.equal(list.complete, false, 'stopped by the paging limit: not a complete listing');
     assert.equal(list.pagesRead, 2);
     assert.ok(list.warning);
     assert.match(list.warning!, /acme\/app: stopped after 10 tags/);

@@ -186,6 +186,24 @@ describe('registries and image configs: a mixed catalog', () => {
     });
     assert.deepEqual(cleared.data.updateInstance.instance.access.container.command, ['/usr/bin/app2'], 'null hands it back: the newest upstream value');
     assert.deepEqual(cleared.data.updateInstance.instance.editedFields, []);
+
+    // exposedPorts: editable too, and a bad port is BAD_USER_INPUT
+    const ports = await app.gql(`mutation U($input: UpdateInstanceInput!) { updateInstance(input: $input) { instance { access { container { exposedPorts { port protocol } } } } } }`, {
+      input: { id, exposedPorts: [{ port: 443 }] },
+    });
+    assert.deepEqual(ports.data.updateInstance.instance.access.container.exposedPorts, [{ port: 443, protocol: 'tcp' }]);
+    const badPort = await app.gql(`mutation U($input: UpdateInstanceInput!) { updateInstance(input: $input) { instance { id } } }`, {
+      input: { id, exposedPorts: [{ port: 70000, protocol: 'tcp' }] },
+    });
+    assert.equal(badPort.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    tag.revision = 2;
+    await scrapeRun(app, ['ghcr.io/acme/app']);
+    const kept = (await app.gql(INSTANCE, { ref: 'ghcr.io/acme/app:v1.1.0' })).data.instance;
+    assert.deepEqual(kept.access.container.exposedPorts, [{ port: 443, protocol: 'tcp' }], 'the edited ports survive a re-push');
+    const handedBack = await app.gql(`mutation U($input: UpdateInstanceInput!) { updateInstance(input: $input) { instance { access { container { exposedPorts { port protocol } } } } } }`, {
+      input: { id, exposedPorts: null },
+    });
+    assert.deepEqual(handedBack.data.updateInstance.instance.access.container.exposedPorts, [{ port: 8443, protocol: 'tcp' }]);
   });
 
   test('a partial listing marks nothing deleted', async () => {

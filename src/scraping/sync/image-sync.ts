@@ -335,12 +335,12 @@ const INSTANCE_OVERRIDABLE = [
   { key: 'args', column: 'access_args', value: 'x.args', json: 'to_jsonb(x.args)', always: false },
   { key: 'volumes', column: 'access_volumes', value: 'x.volumes', json: 'to_jsonb(x.volumes)', always: false },
   { key: 'license', column: 'origin_license', value: 'x.license', json: 'to_jsonb(x.license)', always: false },
+  { key: 'exposedPorts', column: 'exposed_ports', value: 'x.exposed_ports', json: 'x.exposed_ports', always: false },
 ] as const;
 
 /** Upstream-only image-config columns: written whenever the config was read. */
 const IMAGE_COLUMNS = [
   ['labels', 'x.labels'],
-  ['exposed_ports', 'x.exposed_ports'],
   ['image_env', 'x.image_env'],
   ['working_dir', 'x.working_dir'],
   ['image_user', 'x.image_user'],

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import type { RegistryClient, RegistryObserver } from '../../src/scraping/registry/registry-types';
+import { createLogger, Logger } from '../../src/shared/logger';
 
 const CLIENT_MODULE = path.join(__dirname, '../../src/scraping/registry/registry-client.js');
 
@@ -15,9 +16,11 @@ export const clientMissing: string | null = fs.existsSync(CLIENT_MODULE)
   : 'the registry client (src/scraping/registry/registry-client.ts) is not on this branch yet';
 
 /** A client configured from `env` as the service would be (REGISTRY_* variables). */
-export function makeClient(env: Record<string, string>, observer: RegistryObserver = {}): RegistryClient {
+export function makeClient(env: Record<string, string>, observer: RegistryObserver = {}): RegistryClient & { close(): Promise<void> } {
   const config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', LOG_LEVEL: 'silent', ...env });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(CLIENT_MODULE) as { createRegistryClient: (registry: typeof config.registry, opts: { observer?: RegistryObserver }) => RegistryClient };
-  return mod.createRegistryClient(config.registry, { observer });
+  const mod = require(CLIENT_MODULE) as {
+    OciRegistryClient: new (opts: { config: typeof config.registry; logger: Logger; observer?: RegistryObserver }) => RegistryClient & { close(): Promise<void> };
+  };
+  return new mod.OciRegistryClient({ config: config.registry, logger: createLogger('silent'), observer });
 }

@@ -10,6 +10,13 @@ import { LABELS, REPOSITORY, SIG_TAG, initialImages, toolConfig, twoPlatforms } 
 
 const missing = realRegistryMissing() ?? clientMissing;
 
+/** A scrape, with the run's instancesDeleted (the shared helper does not ask for it). */
+async function scrapeRun(app: TestApp): Promise<any> {
+  const run = await scrape(app);
+  const r = ok(await app.gql(`query R($id: ID!) { scrapeRun(id: $id) { instancesDeleted requests { host count } } }`, { id: run.id }));
+  return { ...run, ...r.scrapeRun };
+}
+
 const INSTANCE = `query($ref: String!) { instance(ref: $ref) {
   id name digest upstreamStatus deletedUpstreamAt editedFields imageCreatedAt sourceUrl
   origin { ref license }
@@ -58,7 +65,7 @@ describe('the catalog of an image on a real registry', () => {
 
   test('the first scrape imports every tag but the signature artifact, with what each image config says', async (t) => {
     if (missing || !reg) return skipPlainly(t, missing ?? 'no registry');
-    const run = await scrape(app!);
+    const run = await scrapeRun(app!);
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
     assert.equal(run.results[0].status, 'OK', JSON.stringify(run.results));
     assert.equal(run.instancesAdded, 4);
@@ -98,7 +105,7 @@ describe('the catalog of an image on a real registry', () => {
     assert.equal(single.imageCreatedAt, '2026-09-01T10:00:00.000Z');
 
     // Nothing changed upstream: a second scrape writes nothing.
-    const again = await scrape(app!);
+    const again = await scrapeRun(app!);
     assert.equal(again.instancesAdded, 0);
     assert.equal(again.instancesUpdated, 0);
     assert.equal(again.instancesDeleted, 0);
@@ -120,7 +127,7 @@ describe('the catalog of an image on a real registry', () => {
       platforms: twoPlatforms(toolConfig('1.2.1', { entrypoint: ['/usr/bin/tool2'], cmd: ['serve', '--port', '9090'], exposedPorts: ['9090/tcp'], volumes: ['/data'] })),
     });
     assert.notEqual(repushed.digest, before.digest);
-    const run = await scrape(app!);
+    const run = await scrapeRun(app!);
     assert.equal(run.instancesUpdated, 1, JSON.stringify(run));
 
     const after = await instance('1.2.0');
@@ -141,7 +148,7 @@ describe('the catalog of an image on a real registry', () => {
   test('a tag deleted upstream becomes DELETED, and ACTIVE again when it is pushed back', async (t) => {
     if (missing || !reg) return skipPlainly(t, missing ?? 'no registry');
     await reg.deleteTag(REPOSITORY, '1.9.1');
-    const run = await scrape(app!);
+    const run = await scrapeRun(app!);
     assert.equal(run.instancesDeleted, 1, JSON.stringify(run));
     const gone = await instance('1.9.1');
     assert.equal(gone.upstreamStatus, 'DELETED');
@@ -150,7 +157,7 @@ describe('the catalog of an image on a real registry', () => {
     assert.deepEqual((await tags('ACTIVE')).instances.edges.map((e: any) => e.node.name).sort(), ['1.10.0', '1.2.0', 'latest']);
 
     await reg.push({ repository: REPOSITORY, tag: '1.9.1', platforms: [{ architecture: 'amd64', config: toolConfig('1.9.1') }] });
-    await scrape(app!);
+    await scrapeRun(app!);
     const back = await instance('1.9.1');
     assert.equal(back.upstreamStatus, 'ACTIVE');
     assert.equal(back.deletedUpstreamAt, null);

@@ -117,6 +117,12 @@ export function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** An integer written into the statement (page sizes; never client text). */
+function intLiteral(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new NotCompilable(`not an integer: ${n}`);
+  return String(n);
+}
+
 function constSql(v: ConstValue): string {
   return literal(v.json);
 }
@@ -180,9 +186,11 @@ function connectionSql<N>(level: Level<N>, connection: readonly Entry<Connection
   // Built (and so checked: a bad cursor is refused) even when no row is read; its
   // conditions are built again with the statement's parameters only when rows are read.
   const page = level.page(new Params());
-  // Parameters are added only when used: a prepared statement refuses unreferenced ones.
-  let firstParam: string | undefined;
-  const firstP = () => (firstParam ??= params.p(level.first));
+  // Page sizes are written into the text, not sent as parameters: a prepared statement with
+  // `LIMIT $n` gets a generic plan costed for an unknown limit, which PostgreSQL rejects in
+  // favour of planning every execution anew; with literals the generic plan is the right one
+  // and is planned once per connection (validated 1..100, so few distinct texts).
+  const firstP = () => intLiteral(level.first);
   const columns = new Set<string>([`${a}.id`]);
   let needsKey = false;
   let needsRows = false;
@@ -233,7 +241,7 @@ function connectionSql<N>(level: Level<N>, connection: readonly Entry<Connection
   return `(SELECT ${sql} FROM (
     SELECT ${[...columns].join(', ')}, row_number() OVER (ORDER BY ${page.orderBy}) AS _n
     FROM ${level.table} ${a}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${page.orderBy} LIMIT ${params.p(level.first + 1)}) ${a})`;
+    ORDER BY ${page.orderBy} LIMIT ${intLiteral(level.first + 1)}) ${a})`;
 }
 
 function resourceConnectionSql(query: ResourceQuery, connection: readonly Entry<ConnectionValue<ResourceValue>>[], params: Params): string {

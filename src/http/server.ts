@@ -52,6 +52,18 @@ export interface RunningHttpServer {
 /** The example frontend (this file runs as dist/src/http/server.js). */
 const EXAMPLE_PAGE = nodePath.resolve(__dirname, '../../../examples/catalog-browser/index.html');
 
+/** The request scope (src/graphql/errors.ts `requestScope`): its child logger is built on first use. */
+class Scope {
+  private child: Logger | undefined;
+  constructor(
+    private readonly root: Logger,
+    readonly requestId: string,
+  ) {}
+  get logger(): Logger {
+    return (this.child ??= this.root.child({ requestId: this.requestId }));
+  }
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -76,7 +88,8 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
-    const logger = opts.logger.child({ requestId });
+    // The request's child logger is made when something logs (most requests never do).
+    const scope = new Scope(opts.logger, requestId);
     res.setHeader('x-request-id', requestId);
     res.setHeader('x-content-type-options', 'nosniff');
     const path = (req.url ?? '/').split('?')[0];
@@ -84,16 +97,18 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       opts.metrics?.observeHttp?.(route, res.statusCode, seconds);
-      logger.debug({ method: req.method, url: redactQuery(req.url ?? '/'), status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http request');
+      if (opts.logger.isLevelEnabled('debug')) {
+        scope.logger.debug({ method: req.method, url: redactQuery(req.url ?? '/'), status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http request');
+      }
     });
     void requestScope
-      .run({ requestId, logger }, () => handle(req, res, path, requestId, logger))
+      .run(scope, () => handle(req, res, path, requestId, scope))
       .catch((err) => {
         if (err instanceof HttpError) {
           sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
           return;
         }
-        logger.error({ err }, 'request failed');
+        scope.logger.error({ err }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
         else res.destroy();
       });
@@ -102,7 +117,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string, logger: Logger) {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string, scope: Scope) {
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const failing = opts.health.failing?.();
       if (failing) return sendJson(res, 503, { status: 'failing', reason: failing });
@@ -146,7 +161,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
       }
       graphqlActive++;
       try {
-        return await graphql(req, res, requestId, logger);
+        return await graphql(req, res, requestId, scope);
       } finally {
         graphqlActive--;
       }
@@ -154,15 +169,11 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     return sendJson(res, 404, { error: 'not found', graphql: '/graphql' });
   }
 
-  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, logger: Logger) {
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
+  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, scope: Scope) {
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, opts.maxBodyBytes);
-      const type = headers.get('content-type') ?? '';
+      const type = req.headers['content-type'] ?? '';
       if (/^application\/(.+\+)?json/i.test(type)) {
         try {
           body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
@@ -182,6 +193,10 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     }
     refuseDeepSources(req.method, body, req.url ?? '/');
     if (req.method === 'POST' && opts.compiledReads && body !== null && typeof body === 'object' && (await opts.compiledReads.answer(body, req.headers, res))) return;
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
     // Aborted when the client disconnects before the answer, or when the server shuts down.
     const aborter = new AbortController();
     const onClose = () => {
@@ -193,7 +208,7 @@ export async function startHttpServer(opts: HttpServerOptions, port: number, hos
     try {
       result = await opts.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: new URL(req.url ?? '/', 'http://x').search, body },
-        context: () => opts.context({ requestId, logger, authorization: req.headers.authorization, signal: aborter.signal }),
+        context: () => opts.context({ requestId, logger: scope.logger, authorization: req.headers.authorization, signal: aborter.signal }),
       });
     } finally {
       inFlight.delete(aborter);

@@ -45,7 +45,7 @@ const child = spawn(
   {
     stdio: 'inherit',
     cwd: root,
-    env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, DATABASE_URL: '', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', TEST_SKIP_LOG: skipLog },
+    env: { DOCKER_SCRAPER_IMAGE_CONFIG: 'false', DOCKER_HUB_REGISTRY_URL: 'http://127.0.0.1:9', ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, DATABASE_URL: '', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', TEST_SKIP_LOG: skipLog },
   },
 );
 const stopChild = (signal) => child.kill(signal);

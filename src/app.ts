@@ -23,6 +23,7 @@ import { createContext, GraphQLContext } from './graphql/context';
 import type { Services } from './graphql/services';
 import { RunningHttpServer, startHttpServer } from './http/server';
 import { DockerHubClient } from './scraping/hub';
+import { OciRegistryClient } from './scraping/registry/registry-client';
 import type { RegistryClient } from './scraping/registry/registry-types';
 import { countRequest } from './scraping/request-count';
 import { ScrapeEngine } from './scraping/scrape-engine';
@@ -159,10 +160,21 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     });
     metrics.hubCircuitInitial(hub.circuit().host);
     cleanup.unshift(() => hub.close());
+    // Other registries, and Docker Hub images' manifests and image configs (registry-1.docker.io).
+    let registry = opts.registry?.client;
+    if (!registry) {
+      const client = new OciRegistryClient({
+        config: config.registry,
+        logger: logger.child({ component: 'registry' }),
+        observer: { request: (e) => countRequest(e.host) },
+      });
+      cleanup.unshift(() => client.close());
+      registry = client;
+    }
     const engine = new ScrapeEngine({
       db,
       hub,
-      registry: opts.registry?.client,
+      registry,
       hubRegistryHost: opts.registry?.hubRegistryHost ?? new URL(config.registry.dockerHubRegistryUrl).host,
       config: config.scraper,
       logger,

@@ -1,4 +1,5 @@
 import { after, before, describe, test } from 'node:test';
+import { NO_HUB_REGISTRY } from '../support/app';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -21,6 +22,7 @@ describe('npm run scrape (the scrape command)', () => {
         {
           env: {
             PATH: process.env.PATH,
+            ...NO_HUB_REGISTRY,
             DATABASE_URL: db.url,
             DOCKER_HUB_URL: hub.url,
             DOCKER_SCRAPER_IMAGES: 'nginx,acme/tool,ghost-image',
@@ -121,6 +123,7 @@ describe('npm run scrape (the scrape command)', () => {
           {
             env: {
               PATH: process.env.PATH,
+            ...NO_HUB_REGISTRY,
               TERM: 'xterm',
               NO_COLOR: '1',
               DATABASE_URL: fresh.url,

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { NO_HUB_REGISTRY } from '../support/app';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -128,6 +129,7 @@ test("the production start works from `npm ci --omit=dev` output and the runtime
       cwd: dir,
       env: {
         PATH: process.env.PATH,
+            ...NO_HUB_REGISTRY,
         ...imageEnv,
         // The image's defaults, but here: a free port, a data directory in the temp dir, no Docker Hub.
         PORT: '0',

@@ -1,4 +1,5 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { NO_HUB_REGISTRY } from '../support/app';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -149,6 +150,7 @@ describe('abandoned runs, retries and who may touch what', () => {
         {
           env: {
             PATH: process.env.PATH,
+            ...NO_HUB_REGISTRY,
             DATABASE_URL: db.url,
             DOCKER_HUB_URL: hub.url,
             DOCKER_SCRAPER_IMAGES: 'nginx,redis', // another configuration than the service's

@@ -40,6 +40,7 @@ export async function startTestApp(
     DOCKER_SCRAPER_ENABLED: 'false',
     DOCKER_HUB_URL: 'http://127.0.0.1:9', // nothing listens there: a test that needs the Hub sets a fake one
     DOCKER_SCRAPER_IMAGES: 'nginx,bitnami/redis,scratch',
+    ...(opts.registry ? { DOCKER_HUB_REGISTRY_URL: NO_HUB_REGISTRY.DOCKER_HUB_REGISTRY_URL } : NO_HUB_REGISTRY),
     LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
     ...env,
   });
@@ -70,3 +71,10 @@ export function failure(res: GqlResult<unknown>, code: string) {
   assert.equal(res.errors[0].extensions?.code, code, JSON.stringify(res.errors));
   return res.errors[0];
 }
+
+/**
+ * Keeps a test's service off the real `registry-1.docker.io`: Docker Hub images' image
+ * configs are not read (DOCKER_SCRAPER_IMAGE_CONFIG, on by default in production), and the
+ * registry URL points where nothing listens. Tests of the image config pass a registry.
+ */
+export const NO_HUB_REGISTRY = { DOCKER_SCRAPER_IMAGE_CONFIG: 'false', DOCKER_HUB_REGISTRY_URL: 'http://127.0.0.1:9' } as const;

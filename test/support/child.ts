@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { NO_HUB_REGISTRY } from './app';
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,7 @@ export function startChild(env: Record<string, string>): Child {
   const proc = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH,
+            ...NO_HUB_REGISTRY,
       PORT: '0',
       HOST: '127.0.0.1',
       CATALOG_DATA_DIR: dataDir,

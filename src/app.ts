@@ -23,7 +23,7 @@ import { createContext, GraphQLContext } from './graphql/context';
 import type { Services } from './graphql/services';
 import { RunningHttpServer, startHttpServer } from './http/server';
 import { DockerHubClient } from './scraping/hub';
-import { OciRegistryClient } from './scraping/registry/registry-client';
+import { DOCKER_HUB_REGISTRY_HOST, OciRegistryClient } from './scraping/registry/registry-client';
 import type { RegistryClient } from './scraping/registry/registry-types';
 import { countRequest } from './scraping/request-count';
 import { ScrapeEngine } from './scraping/scrape-engine';
@@ -175,7 +175,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       db,
       hub,
       registry,
-      hubRegistryHost: opts.registry?.hubRegistryHost ?? new URL(config.registry.dockerHubRegistryUrl).host,
+      // The client sends this host to DOCKER_HUB_REGISTRY_URL (a mirror, or a fake in tests), over
+      // plain http when that URL says so; any other name would be a registry of its own.
+      hubRegistryHost: opts.registry?.hubRegistryHost ?? DOCKER_HUB_REGISTRY_HOST,
       config: config.scraper,
       logger,
       observer: {

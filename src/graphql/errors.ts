@@ -75,6 +75,19 @@ export interface RequestScope {
 export const requestScope = new AsyncLocalStorage<RequestScope>();
 
 /** Flattens class-validator's nested errors into `input.images[2]: must be …` lines. */
+/** At most this many invalid fields are named in one answer (10,000 bad list items must not make a 1.5 MB error). */
+export const MAX_REPORTED_INVALID_FIELDS = 20;
+
+/** The message and extensions of a BAD_USER_INPUT naming `fields`: the first 20, and how many more there were. */
+export function invalidArguments(fields: readonly InvalidField[]): { message: string; invalidFields: InvalidField[]; invalidFieldsOmitted?: number } {
+  const shown = fields.slice(0, MAX_REPORTED_INVALID_FIELDS);
+  const omitted = fields.length - shown.length;
+  const list = shown.map((f) => `${f.field}: ${f.reason}`).join('; ');
+  return omitted > 0
+    ? { message: `Invalid arguments: ${list}; and ${omitted} more invalid field${omitted === 1 ? '' : 's'}`, invalidFields: shown, invalidFieldsOmitted: omitted }
+    : { message: `Invalid arguments: ${list}`, invalidFields: shown };
+}
+
 export function invalidFieldsOf(errors: readonly ValidationError[], prefix = ''): InvalidField[] {
   const out: InvalidField[] = [];
   for (const e of errors) {
@@ -108,12 +121,10 @@ export function formatError(fallbackLogger: Logger) {
       return { ...base, message: original.message, extensions: { ...original.details, code: original.code } };
     }
     if (original instanceof ArgumentValidationError) {
-      const invalidFields = invalidFieldsOf(original.extensions.validationErrors);
-      const message =
-        invalidFields.length > 0
-          ? `Invalid arguments: ${invalidFields.map((f) => `${f.field}: ${f.reason}`).join('; ')}`
-          : 'Invalid arguments';
-      return { ...base, message, extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields } };
+      const fields = invalidFieldsOf(original.extensions.validationErrors);
+      if (fields.length === 0) return { ...base, message: 'Invalid arguments', extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields: [] } };
+      const { message, ...report } = invalidArguments(fields);
+      return { ...base, message, extensions: { code: ErrorCode.BAD_USER_INPUT, ...report } };
     }
     if (original instanceof GraphQLError && isRequestError(original)) {
       // Parse, validation, variable coercion and limit errors: about the request, safe to show.

@@ -13,7 +13,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
-import { ErrorCode, InvalidField } from './errors';
+import { ErrorCode, InvalidField, invalidArguments } from './errors';
 
 /**
  * The one check of every string a request passes in, before anything runs: literal
@@ -179,9 +179,8 @@ export function inputGuardPlugin<T extends object>(): ApolloServerPlugin<T> {
           const variables = request.variables ?? {};
           const invalidFields = [...invalidStrings(document, operation, variables), ...nullArguments(schema, document, variables)];
           if (invalidFields.length === 0) return;
-          throw new GraphQLError(`Invalid arguments: ${invalidFields.map((f) => `${f.field}: ${f.reason}`).join('; ')}`, {
-            extensions: { code: ErrorCode.BAD_USER_INPUT, invalidFields, http: { status: 400 } },
-          });
+          const { message, ...report } = invalidArguments(invalidFields);
+          throw new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...report, http: { status: 400 } } });
         },
       };
     },

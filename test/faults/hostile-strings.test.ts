@@ -157,6 +157,16 @@ describe('free-text arguments have a bounded length', () => {
     assert.match(res.errors![0].message, /filter\.search.*200 characters/);
   });
 
+  test('10,000 bad list items name the first 20 and count the rest: the error stays small (it was 1.5 MB)', async () => {
+    const res = await app.gql('query($t: [CatalogEventType!]) { catalogEvents(filter: {types: $t}) { totalCount } }', { t: Array.from({ length: 10_000 }, () => NUL) });
+    refusedField(res, 'filter.types[0]');
+    const [error] = res.errors!;
+    assert.equal(error.extensions!.invalidFields.length, 20);
+    assert.equal(error.extensions!.invalidFieldsOmitted, 9_980);
+    assert.match(error.message, /; and 9980 more invalid fields$/);
+    assert.ok(JSON.stringify(res.errors).length < 10_000, `${JSON.stringify(res.errors).length} characters`);
+  });
+
   test('exactly 200 characters is answered', async () => {
     const res = await app.gql('query($s: String) { resources(filter: {search: $s}) { totalCount edges { node { name } } } }', { s: long(200) });
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));

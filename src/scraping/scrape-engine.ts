@@ -111,9 +111,16 @@ export class ScrapeEngine {
   private readonly ready: Claim[] = [];
   /** Claims whose image met a database outage: handed back to the queue once it answers again. */
   private readonly unrecorded: Claim[] = [];
-  private readonly ownRuns = new Set<string>();
-  /** Active manual subset runs (see {@link PRIORITY_SLOTS}). */
-  private readonly priorityRuns = new Set<string>();
+  /**
+   * Runs this process created (it works on them even with the scheduler off), and the
+   * active manual subset runs (see {@link PRIORITY_SLOTS}), each with the {@link runAdds}
+   * count at which it was added: housekeeping prunes them from a snapshot of the active
+   * runs, and must keep what a trigger added while that snapshot was being read (a run
+   * committed after the snapshot is missing from it, not finished).
+   */
+  private readonly ownRuns = new Map<string, number>();
+  private readonly priorityRuns = new Map<string, number>();
+  private runAdds = 0;
   private readonly endWaiters = new Map<string, Set<() => void>>();
   private stopping = false;
   private lastHousekeeping = 0;
@@ -165,8 +172,9 @@ export class ScrapeEngine {
       defaultMaxTags: c.maxTags,
       leaseMs: c.leaseMs,
     });
-    this.ownRuns.add(result.run.id);
-    if (isPriority(result.run) && result.run.status === ScrapeRunStatus.QUEUED) this.priorityRuns.add(result.run.id);
+    const added = ++this.runAdds;
+    this.ownRuns.set(result.run.id, added);
+    if (isPriority(result.run) && result.run.status === ScrapeRunStatus.QUEUED) this.priorityRuns.set(result.run.id, added);
     this.activeRuns = Math.max(this.activeRuns, 1);
     if (result.created) this.logRunCreated(result.run, 'scrape requested');
     this.wake();
@@ -263,16 +271,21 @@ export class ScrapeEngine {
         });
         if (due?.created) this.logRunCreated(due.run, 'scheduled scrape is due');
       }
+      const seen = this.runAdds; // runs added after this are newer than the snapshot
       const active = await this.queue.active();
       for (const run of active) {
         // Normally closed by the process that finished the last image; this covers a crash in between.
         const finished = await this.queue.finishIfDone(run.id);
         if (finished) this.logRunFinished(finished);
       }
-      this.activeRuns = active.length;
-      for (const id of this.ownRuns) if (!active.some((r) => r.id === id)) this.ownRuns.delete(id);
-      this.priorityRuns.clear();
-      for (const run of active) if (isPriority(run) && (c.enabled || this.ownRuns.has(run.id))) this.priorityRuns.add(run.id);
+      const newer = [...this.ownRuns.values()].filter((n) => n > seen).length;
+      this.activeRuns = Math.max(active.length, newer);
+      const isActive = new Set(active.map((r) => r.id));
+      for (const [id, n] of this.ownRuns) if (n <= seen && !isActive.has(id)) this.ownRuns.delete(id);
+      for (const [id, n] of this.priorityRuns) if (n <= seen) this.priorityRuns.delete(id);
+      for (const run of active) {
+        if (isPriority(run) && (c.enabled || this.ownRuns.has(run.id)) && !this.priorityRuns.has(run.id)) this.priorityRuns.set(run.id, seen);
+      }
     }
     const eligible = this.eligibleRuns();
     if (eligible?.length === 0) return;
@@ -283,8 +296,11 @@ export class ScrapeEngine {
       const readyPriority = this.ready.filter((r) => r.priority).length;
       const wantPriority = this.freeSlots(true) - readyPriority;
       if (wantPriority > 0) {
-        const claims = await this.queue.claim(this.workerId, c.leaseMs, wantPriority, [...this.priorityRuns]);
-        if (claims.length === 0) this.priorityRuns.clear(); // nothing claimable left: the next housekeeping knows
+        const seen = this.runAdds;
+        const claims = await this.queue.claim(this.workerId, c.leaseMs, wantPriority, [...this.priorityRuns.keys()]);
+        // Nothing claimable left in the runs asked about (the next housekeeping knows); a run
+        // triggered while the claim was in flight was not asked about, and stays.
+        if (claims.length === 0) for (const [id, n] of this.priorityRuns) if (n <= seen) this.priorityRuns.delete(id);
         this.ready.unshift(...claims);
         this.startReady();
       }
@@ -314,7 +330,7 @@ export class ScrapeEngine {
 
   /** The runs this process may work on: all of them with the scheduler on, its own otherwise. */
   private eligibleRuns(): string[] | undefined {
-    return this.opts.config.enabled ? undefined : [...this.ownRuns];
+    return this.opts.config.enabled ? undefined : [...this.ownRuns.keys()];
   }
 
   /**

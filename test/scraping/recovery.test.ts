@@ -116,7 +116,7 @@ describe('abandoned runs, retries and who may touch what', () => {
     assert.equal(tracked.last_status, 'FAILED');
   });
 
-  test('a full trigger replaces an abandoned full run instead of returning it', async () => {
+  test('a full trigger replaces an abandoned full run instead of returning it', { timeout: 60_000 }, async () => {
     const app = await start();
     const id = await abandonedRun(db, { results: [{ image: LIST[0], status: 'PENDING' }] });
     const t = await app.gql(`mutation { triggerScrape(input: { wait: true }) { created run { id status imagesTotal } } }`);
@@ -128,6 +128,36 @@ describe('abandoned runs, retries and who may touch what', () => {
     assert.equal(old.status, 'INTERRUPTED');
     assert.match(old.error, /a new full run replaced it/);
   });
+
+  for (const scope of ['full', 'subset'] as const) {
+    test(`a ${scope} run triggered while housekeeping reads the active runs is still worked on (scheduler off)`, { timeout: 60_000 }, async () => {
+      // Housekeeping prunes the runs this process works on from a snapshot of the active ones.
+      // A run created while that snapshot is read is missing from it: it must not be pruned,
+      // or a process with the scheduler off never claims it and the run stays QUEUED for ever.
+      const app = await start();
+      const queue = app.engine.queue;
+      const active = queue.active.bind(queue);
+      let entered!: () => void;
+      const inSnapshot = new Promise<void>((r) => (entered = r));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      queue.active = async () => {
+        const snapshot = await active(); // read before the trigger commits
+        queue.active = active;
+        entered();
+        await gate;
+        return snapshot;
+      };
+      await inSnapshot;
+      const images = scope === 'subset' ? `images: ["${LIST[1]}"]` : '';
+      const t = await app.gql(`mutation { triggerScrape(input: { ${images} }) { created run { id status } } }`);
+      assert.equal(t.data.triggerScrape.created, true, JSON.stringify(t));
+      release();
+      const done = await waitForRun(app, t.data.triggerScrape.run.id, 15_000);
+      assert.equal(done.status, 'SUCCEEDED');
+      assert.equal(done.imagesDone, scope === 'subset' ? 1 : 4);
+    });
+  }
 
   test('the loop moves from one image to the next on wake-ups, not on the poll interval', async () => {
     // One slot and an hour-long poll: only wake-ups can move from one image to the next.
